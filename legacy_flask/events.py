@@ -1,0 +1,33 @@
+"""Server-side Socket.IO emits used by the REST resources (API.md §4.2).
+
+Rooms: course_{id}, video_{id}, instructor_{id}. Emitting never fails a REST request: a broken
+message queue is logged, the write has already been committed.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from .extensions import socketio
+
+log = logging.getLogger(__name__)
+
+
+def emit(event: str, payload: dict[str, Any], *rooms: str) -> None:
+    for room in rooms:
+        try:
+            socketio.emit(event, payload, to=room)
+        except Exception:  # pragma: no cover - depends on the message queue
+            log.exception("socket emit %s to %s failed", event, room)
+
+
+def course_room(course_id: str) -> str:
+    return f"course_{course_id}"
+
+
+def instructor_room(course_id: str) -> str:
+    return f"instructor_{course_id}"
+
+
+def video_room(video_id: str) -> str:
+    return f"video_{video_id}"

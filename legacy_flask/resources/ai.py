@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from ..api import Api
+
+
+def register(api: Api) -> None:
+    pass

@@ -1,0 +1,259 @@
+"""Shared fixtures: a freshly seeded database per test on SQLite and PostgreSQL, the legacy app on
+it, and logged-in callers for each documented account.
+
+PostgreSQL comes from HARNESS_TEST_POSTGRES_URL (default: the local server). When it cannot be
+reached the PostgreSQL half of the suite is skipped, unless HARNESS_REQUIRE_POSTGRES=1 (set by
+.ci/run), in which case it fails.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from harness.seed import SCALES, Graph, accounts, seed_database
+
+PG_ADMIN_URL = os.environ.get("HARNESS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REQUIRE_PG = os.environ.get("HARNESS_REQUIRE_POSTGRES", "") == "1"
+SEED = 0
+
+
+def _pg_url(dbname: str) -> str:
+    return sa.engine.make_url(PG_ADMIN_URL).set(database=dbname).render_as_string(hide_password=False)
+
+
+def _pg_admin() -> sa.Engine:
+    return sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+def _schema_and_seed(url: str) -> None:
+    from legacy_flask import create_app
+
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    app.extensions["db_engine"].dispose()
+    seed_database(url, scale="small", seed=SEED)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("tpl") / "template.sqlite3"
+    _schema_and_seed(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    admin = _pg_admin()
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        admin.dispose()
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL is required (HARNESS_REQUIRE_POSTGRES=1) but unreachable at {PG_ADMIN_URL}: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {PG_ADMIN_URL}")
+    name = f"harness_tpl_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    _schema_and_seed(_pg_url(name))
+    yield name
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path) -> Iterator[str]:
+    """A freshly seeded database (scale small, seed 0), new for every test."""
+    if request.param == "sqlite":
+        path = tmp_path / "db.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"harness_t_{uuid.uuid4().hex[:10]}"
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield _pg_url(name)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def app_config(db_url, tmp_path) -> dict[str, Any]:
+    return {"DATABASE_URL": db_url, "TESTING": True, "RATELIMIT_ENABLED": False,
+            "UPLOAD_ROOT": str(tmp_path / "uploads"), "REDIS_URL": None}
+
+
+@pytest.fixture
+def app(app_config):
+    from legacy_flask import create_app
+
+    application = create_app(app_config)
+    yield application
+    application.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def db(app):
+    """A SQLAlchemy session on the test's database, for asserting what a request wrote."""
+    from sqlalchemy.orm import Session
+
+    with Session(app.extensions["db_engine"]) as s:
+        yield s
+
+
+class Caller:
+    """A client of the API as one user: logs in, then sends every request with its cookies, adding
+    X-CSRF-Token on unsafe methods (cookie mode) or the Bearer header (bearer mode)."""
+
+    def __init__(self, app, via: str = "cookie") -> None:
+        self.client = app.test_client()
+        self.via = via
+        self.csrf: str | None = None
+        self.access_token: str | None = None
+        self.session_id: str | None = None
+        self.user: dict | None = None
+
+    def login(self, email: str, password: str):
+        resp = self.client.post("/api/v1/auth/login", json={"email": email, "password": password})
+        assert resp.status_code == 200, resp.get_json()
+        data = resp.get_json()["data"]
+        self.csrf, self.access_token = data["csrf_token"], data["access_token"]
+        self.session_id, self.user = data["session_id"], data["user"]
+        if self.via == "bearer":
+            self.client.delete_cookie("access_token")
+            self.client.delete_cookie("refresh_token")
+        return resp
+
+    def request(self, method: str, path: str, *, csrf: bool = True, headers: dict | None = None, **kw):
+        headers = dict(headers or {})
+        if self.via == "bearer" and self.access_token:
+            headers.setdefault("Authorization", f"Bearer {self.access_token}")
+        elif csrf and self.csrf and method.upper() in {"POST", "PUT", "PATCH", "DELETE"}:
+            headers.setdefault("X-CSRF-Token", self.csrf)
+        return self.client.open(path, method=method.upper(), headers=headers, **kw)
+
+    def get(self, path: str, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, **kw):
+        return self.request("POST", path, **kw)
+
+    def put(self, path: str, **kw):
+        return self.request("PUT", path, **kw)
+
+    def delete(self, path: str, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+def _caller(app, account: accounts.Account, via: str = "cookie") -> Caller:
+    c = Caller(app, via)
+    c.login(account.email, account.password)
+    return c
+
+
+@pytest.fixture
+def anon(app) -> Caller:
+    return Caller(app)
+
+
+@pytest.fixture
+def student(app) -> Caller:
+    return _caller(app, accounts.STUDENT)
+
+
+@pytest.fixture
+def student2(app) -> Caller:
+    return _caller(app, accounts.STUDENT2)
+
+
+@pytest.fixture
+def instructor(app) -> Caller:
+    return _caller(app, accounts.INSTRUCTOR)
+
+
+@pytest.fixture
+def instructor2(app) -> Caller:
+    return _caller(app, accounts.INSTRUCTOR2)
+
+
+@pytest.fixture
+def admin(app) -> Caller:
+    return _caller(app, accounts.ADMIN)
+
+
+@pytest.fixture
+def make_caller(app):
+    """make_caller(account, via="bearer") for a second session or another transport."""
+    return lambda account, via="cookie": _caller(app, account, via)
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """Ids of the small seed (seed 0) that tests refer to by role, not by value."""
+
+    graph: Graph
+
+    def user_id(self, account: accounts.Account) -> str:
+        g = self.graph
+        if account is accounts.ADMIN:
+            return g.user_id(0)
+        if account in accounts.INSTRUCTORS:
+            return g.user_id(g.instructor_user(accounts.INSTRUCTORS.index(account)))
+        return g.user_id(g.student_user(accounts.STUDENTS.index(account)))
+
+    # instructor owns courses 0 (published; student enrolled), 1 (published; student not enrolled), 2 (draft).
+    # instructor2 owns courses 3, 4 (published; student2 enrolled in 3) and 5 (draft).
+    @property
+    def enrolled_course(self) -> str:
+        return self.graph.course_id(0)
+
+    @property
+    def open_course(self) -> str:
+        return self.graph.course_id(1)
+
+    @property
+    def draft_course(self) -> str:
+        return self.graph.course_id(2)
+
+    @property
+    def other_instructor_course(self) -> str:
+        return self.graph.course_id(3)
+
+    def video_ids(self, course: int = 0) -> list[str]:
+        g = self.graph
+        from harness.seed.ids import seeded_uuid
+
+        return [seeded_uuid(SEED, "videos", g.video_index(course, k)) for k in range(g.videos_per_course())]
+
+    def quiz_id(self, course: int = 0, video: int = 0) -> str:
+        from harness.seed.ids import seeded_uuid
+
+        return seeded_uuid(SEED, "quizzes", self.graph.video_index(course, video))
+
+    def section_ids(self, course: int = 0) -> list[str]:
+        from harness.seed.ids import seeded_uuid
+
+        n = self.graph.scale.sections_per_course
+        return [seeded_uuid(SEED, "course_sections", course * n + k) for k in range(n)]
+
+    def media_ids(self, instructor_index: int = 0) -> list[str]:
+        """instructor's media: [0] assigned to section 0 of course 0, the others unassigned videos."""
+        from harness.seed.ids import seeded_uuid
+
+        n = self.graph.scale.media_per_instructor
+        return [seeded_uuid(SEED, "media_files", instructor_index * n + m) for m in range(n)]
+
+
+@pytest.fixture(scope="session")
+def seeded() -> Seeded:
+    return Seeded(Graph(SCALES["small"], SEED))
