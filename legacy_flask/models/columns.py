@@ -31,7 +31,7 @@ def integer(default: int | None = None, *, nullable: bool = False, big: bool = F
 
 
 def double(default: float | None = None, *, nullable: bool = False):
-    extra = {} if default is None else {"server_default": sa.text(repr(default) if default % 1 else str(int(default))), "default": default}
+    extra = {} if default is None else {"server_default": sa.text(str(default)), "default": default}
     return mapped_column(sa.Double, nullable=nullable, **extra)
 
 

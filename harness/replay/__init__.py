@@ -1,0 +1,1 @@
+"""Replaying real clients (the Postman collection) against any implementation of the API."""
