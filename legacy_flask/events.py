@@ -14,11 +14,14 @@ log = logging.getLogger(__name__)
 
 
 def emit(event: str, payload: dict[str, Any], *rooms: str) -> None:
-    for room in rooms:
-        try:
-            socketio.emit(event, payload, to=room)
-        except Exception:  # pragma: no cover - depends on the message queue
-            log.exception("socket emit %s to %s failed", event, room)
+    """One emit to the union of `rooms`: a client in several of them (an owner is in course_{id} and
+    instructor_{id}) gets the event once."""
+    if not rooms:
+        return  # an empty `to` would broadcast to every client
+    try:
+        socketio.emit(event, payload, to=list(rooms))
+    except Exception:  # pragma: no cover - depends on the message queue
+        log.exception("socket emit %s to %s failed", event, rooms)
 
 
 def course_room(course_id: str) -> str:

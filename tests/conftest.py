@@ -257,3 +257,51 @@ class Seeded:
 @pytest.fixture(scope="session")
 def seeded() -> Seeded:
     return Seeded(Graph(SCALES["small"], SEED))
+
+
+class SqlCounter:
+    """Counts the SQL statements sent on an engine while the block runs (the N+1 guard)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _record(self, _conn, _cursor, statement, _params, _context, _executemany) -> None:
+        self.statements.append(statement)
+
+    def __enter__(self) -> "SqlCounter":
+        sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_sql(app):
+    """`with count_sql() as sql: caller.get(...)`, then `assert len(sql) < 10, sql.statements`."""
+    return lambda: SqlCounter(app.extensions["db_engine"])
+
+
+REDIS_URL = os.environ.get("HARNESS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A real Redis (db 15, flushed before and after). Required in CI like PostgreSQL."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        if REQUIRE_PG:
+            pytest.fail(f"Redis is required in CI but unreachable at {REDIS_URL}: {exc}")
+        pytest.skip(f"Redis unreachable at {REDIS_URL}")
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()
+    client.close()

@@ -78,6 +78,11 @@ def check_user(user: User | None) -> User:
 
 def resolve() -> Identity:
     token, via = presented_token()
+    return identify(token, via or "cookie")
+
+
+def identify(token: str | None, via: Literal["bearer", "cookie"]) -> Identity:
+    """The §1.6 check of one presented access token (None: absent, "": malformed). Shared with Socket.IO."""
     if token is None:
         raise Unauthorized("Authentication required", code="AUTH_REQUIRED")
     if not token:
