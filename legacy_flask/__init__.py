@@ -30,7 +30,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_all(api)
 
-    from . import sockets, tasks
+    from . import bucket, sockets, tasks
+
+    bucket.mount(app)
 
     tasks.init_celery(app)
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=[],

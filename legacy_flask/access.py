@@ -4,29 +4,36 @@ from __future__ import annotations
 from typing import TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from . import db
 from .auth.identity import Identity, current
 from .errors import Forbidden, NotFound
-from .models import Course, CourseSection, Enrollment, MediaFile, UserActivity, Video
+from .models import Course, CourseSection, Enrollment, MediaFile, User, UserActivity, Video
 from .validation import is_uuid
 
 M = TypeVar("M")
 
 
-def get_or_404(model: type[M], row_id: str, what: str | None = None) -> M:
+def get_or_404(model: type[M], row_id: str, what: str | None = None, *, options: tuple = ()) -> M:
     """A non-deleted row by id. Unknown ids, non-UUID text and soft-deleted rows are all 404."""
     name = what or model.__name__
     if not isinstance(row_id, str) or not is_uuid(row_id):
         raise NotFound(f"{name} not found")
-    row = db.session().get(model, row_id.lower())
+    row = db.session().get(model, row_id.lower(), options=options)
     if row is None or getattr(row, "is_deleted", False):
         raise NotFound(f"{name} not found")
     return row
 
 
+#: A course's instructor row without the RBAC collections a User otherwise selectin-loads: those three
+#: statements would run on every course lookup, even when the instructor is the already-loaded caller.
+COURSE_WITH_BARE_INSTRUCTOR = (orm.joinedload(Course.instructor).options(orm.lazyload(User.roles),
+                                                                          orm.lazyload(User.direct_permissions)),)
+
+
 def course_or_404(course_id: str) -> Course:
-    return get_or_404(Course, course_id, "Course")
+    return get_or_404(Course, course_id, "Course", options=COURSE_WITH_BARE_INSTRUCTOR)
 
 
 def video_or_404(video_id: str) -> Video:
@@ -64,7 +71,9 @@ def require_media_owner(media: MediaFile) -> Identity:
 
 
 def active_enrollment(user_id: str, course_id: str) -> Enrollment | None:
-    return db.session().scalar(sa.select(Enrollment).where(
+    # The course is lazy here: callers hold it already (a lazy many-to-one is then an identity-map hit),
+    # and the eager join would drag in the instructor's RBAC collections (three more statements).
+    return db.session().scalar(sa.select(Enrollment).options(orm.lazyload(Enrollment.course)).where(
         Enrollment.user_id == user_id, Enrollment.course_id == course_id, Enrollment.is_deleted.is_(False),
         Enrollment.status.in_(("active", "completed"))))
 

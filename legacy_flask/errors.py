@@ -121,5 +121,15 @@ def render(exc: BaseException) -> Response:
     return error_response(500, "INTERNAL_ERROR", "Internal server error")
 
 
+def render_plain(exc: BaseException) -> Response:
+    """The envelope for an app without a database session (the local bucket)."""
+    if isinstance(exc, ApiError):
+        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+    if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
+        return error_response(exc.code, _HTTP_CODES.get(exc.code, "INVALID_REQUEST"), exc.description or exc.name)
+    log.exception("unhandled error", exc_info=exc)
+    return error_response(500, "INTERNAL_ERROR", "Internal server error")
+
+
 def install(app: Flask) -> None:
     app.register_error_handler(Exception, render)

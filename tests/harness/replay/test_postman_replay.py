@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 
 from harness.replay.postman import Reply, extract, load_collection
 from harness.replay.unpuzzle_flow import UnpuzzleReplay
