@@ -32,7 +32,7 @@ def served(app) -> dict[tuple[str, str], object]:
             continue
         view = app.view_functions[rule.endpoint]
         for method in rule.methods & METHODS:
-            out[(method, rule.rule)] = getattr(view, "view_class", view)
+            out[(method, re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule.rule))] = getattr(view, "view_class", view)
     return out
 
 
