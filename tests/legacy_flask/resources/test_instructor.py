@@ -1,0 +1,647 @@
+"""Instructor courses and videos, P29–P40 (API.md §3.5): guards, payloads, validation, the writes
+each route makes (and does not make when it fails), course_updated events, and the query budget."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from harness.seed import accounts
+from legacy_flask import events
+from legacy_flask.models import Course, CourseSection, Enrollment, MediaFile, Quiz, Video
+
+BASE = "/api/v1/instructor"
+SUMMARY_KEYS = {"id", "title", "description", "shortDescription", "thumbnailUrl", "instructor", "price", "currency",
+                "duration", "difficulty", "language", "category", "tags", "videos", "enrollmentCount", "rating",
+                "ratingCount", "isPublished", "isFree", "status", "publishedAt", "createdAt", "updatedAt"}
+DETAIL_KEYS = SUMMARY_KEYS | {"sections", "prerequisites", "learningOutcomes", "targetAudience", "courseStructure",
+                              "seoMetadata", "version"}
+STATS_KEYS = {"enrollmentCount", "completionCount", "rating", "ratingCount", "videoCount"}
+VIDEO_KEYS = {"id", "courseId", "sectionId", "mediaFileId", "title", "description", "duration", "order", "videoUrl",
+              "videoProvider", "thumbnailUrl", "transcript", "transcriptUrl", "subtitlesUrl", "isPreview",
+              "isDownloadable", "resources", "quizPoints", "createdAt", "updatedAt"}
+QUIZ_KEYS = {"id", "timestamp", "question", "options", "correctAnswer", "explanation"}  # the owner sees answers
+SECTION_KEYS = {"id", "courseId", "title", "description", "order", "isPublished", "isPreview", "createdAt", "updatedAt"}
+
+QUIZ_POINT = {"timestamp": 30, "question": "Which one?", "options": ["a", "b", "c"], "correctAnswer": 2,
+              "explanation": "Because c."}
+
+
+def data(resp, status: int = 200) -> dict:
+    body = resp.get_json()
+    assert resp.status_code == status, body
+    assert body["ok"] is True and body["success"] is True
+    return body["data"]
+
+
+def error(resp, status: int, code: str, field: str | None = None) -> dict:
+    body = resp.get_json()
+    assert resp.status_code == status, body
+    assert body["ok"] is False and body["success"] is False and body["error"]["code"] == code, body
+    if field is not None:
+        assert body["error"]["details"]["field"] == field, body
+    return body["error"]
+
+
+def fingerprint(db) -> dict:
+    """Every content row's (id, version, is_deleted): any write changes it."""
+    db.expire_all()
+    return {m.__tablename__: sorted(db.execute(sa.select(m.id, m.version, m.is_deleted)).all())
+            for m in (Course, CourseSection, Video, Quiz, MediaFile)}
+
+
+def course(db, course_id: str) -> Course:
+    db.expire_all()
+    return db.get(Course, course_id)
+
+
+def live_videos(db, course_id: str) -> list[Video]:
+    db.expire_all()
+    return list(db.scalars(sa.select(Video).where(Video.course_id == course_id, Video.is_deleted.is_(False))
+                           .order_by(Video.order, Video.id)))
+
+
+def live_quizzes(db, video_id: str) -> list[Quiz]:
+    db.expire_all()
+    return list(db.scalars(sa.select(Quiz).where(Quiz.video_id == video_id, Quiz.is_deleted.is_(False))
+                           .order_by(Quiz.timestamp_seconds)))
+
+
+@pytest.fixture
+def emitted(monkeypatch) -> list[tuple]:
+    """The Socket.IO events the request emitted: (event, payload, rooms)."""
+    calls: list[tuple] = []
+    monkeypatch.setattr(events, "emit", lambda event, payload, *rooms: calls.append((event, payload, rooms)))
+    return calls
+
+
+def new_course(caller, **fields) -> dict:
+    return data(caller.post(f"{BASE}/courses", json={"title": "Fresh Course", **fields}), 201)
+
+
+# --- guards ------------------------------------------------------------------------------------------
+
+# (method, path template, body): {course} is the instructor's published course, {video} its first video.
+ROUTES = [
+    ("get", "/courses", None),
+    ("post", "/courses", {"title": "T"}),
+    ("get", "/courses/{course}", None),
+    ("put", "/courses/{course}", {"title": "T"}),
+    ("delete", "/courses/{course}", None),
+    ("post", "/courses/{course}/publish", None),
+    ("post", "/courses/{course}/unpublish", None),
+    ("post", "/courses/{course}/duplicate", None),
+    ("post", "/courses/{course}/videos", {"title": "V", "videoUrl": "https://cdn.test/v.mp4"}),
+    ("put", "/courses/{course}/videos/reorder", {"videoIds": []}),
+    ("put", "/videos/{video}", {"title": "T"}),
+    ("delete", "/videos/{video}", None),
+]
+OWNER_ROUTES = [r for r in ROUTES if "{" in r[1]]
+
+
+def url(template: str, seeded, *, course_id: str | None = None, video_id: str | None = None) -> str:
+    return BASE + template.format(course=course_id or seeded.enrolled_course, video=video_id or seeded.video_ids(0)[0])
+
+
+def send(caller, method: str, path: str, body, **kw):
+    return getattr(caller, method)(path, **({"json": body} if body is not None else {}), **kw)
+
+
+@pytest.mark.parametrize("method,template,body", ROUTES)
+def test_guards(anon, student, instructor, instructor2, db, seeded, method, template, body):
+    path = url(template, seeded)
+    before = fingerprint(db)
+    error(send(anon, method, path, body), 401, "AUTH_REQUIRED")
+    error(send(student, method, path, body), 403, "FORBIDDEN")  # neither instructor nor owner
+    if "{" in template:
+        error(send(instructor2, method, path, body), 403, "FORBIDDEN")  # an instructor, not the owner
+    if method != "get":
+        error(send(instructor, method, path, body, csrf=False), 403, "CSRF_INVALID")
+    assert fingerprint(db) == before
+
+
+def test_bearer_writes_need_no_csrf_header(make_caller, db):
+    caller = make_caller(accounts.INSTRUCTOR, via="bearer")
+    created = data(caller.post(f"{BASE}/courses", json={"title": "Via Bearer"}), 201)
+    assert course(db, created["id"]).title == "Via Bearer"
+
+
+@pytest.mark.parametrize("method,template,body", OWNER_ROUTES)
+def test_unknown_non_uuid_and_deleted_ids_are_404(instructor, db, seeded, method, template, body):
+    for bad_id in (str(uuid.uuid4()), "not-a-uuid"):
+        path = url(template, seeded, course_id=bad_id, video_id=bad_id)
+        error(send(instructor, method, path, body), 404, "NOT_FOUND")
+    row = course(db, seeded.enrolled_course)  # a deleted course takes its videos with it
+    row.is_deleted = True
+    db.commit()
+    error(send(instructor, method, url(template, seeded), body), 404, "NOT_FOUND")
+
+
+def test_an_admin_acts_as_the_owner(admin, db, seeded):
+    d = data(admin.get(f"{BASE}/courses/{seeded.other_instructor_course}"))
+    assert d["instructor"]["id"] == seeded.user_id(accounts.INSTRUCTOR2)
+    d = data(admin.put(f"{BASE}/courses/{seeded.other_instructor_course}", json={"title": "Moderated"}))
+    assert d["title"] == "Moderated" == course(db, seeded.other_instructor_course).title
+
+
+def test_an_admin_may_create_courses(admin, db, seeded):
+    created = data(admin.post(f"{BASE}/courses", json={"title": "Admin Course"}), 201)
+    assert course(db, created["id"]).instructor_id == seeded.user_id(accounts.ADMIN)
+
+
+# --- P29 list -------------------------------------------------------------------------------------------
+
+def own_courses(db, user_id: str) -> list[Course]:
+    db.expire_all()
+    return list(db.scalars(sa.select(Course).where(Course.instructor_id == user_id, Course.is_deleted.is_(False))))
+
+
+def test_list_has_own_courses_including_drafts_with_stats(instructor, db, seeded):
+    resp = instructor.get(f"{BASE}/courses")
+    d = data(resp)
+    mine = own_courses(db, seeded.user_id(accounts.INSTRUCTOR))
+    assert set(d) == {"courses", "pagination"}
+    assert d["pagination"] == {"page": 1, "limit": 20, "total": len(mine), "pages": 1}
+    assert resp.headers["X-Total-Count"] == str(len(mine))
+    assert {c["id"] for c in d["courses"]} == {c.id for c in mine}
+    assert seeded.draft_course in {c["id"] for c in d["courses"]}
+    assert [c["createdAt"] for c in d["courses"]] == sorted((c["createdAt"] for c in d["courses"]), reverse=True)
+    for item in d["courses"]:
+        row = next(c for c in mine if c.id == item["id"])
+        assert set(item) == SUMMARY_KEYS | {"stats"} and set(item["stats"]) == STATS_KEYS
+        assert item["stats"] == {"enrollmentCount": row.enrollment_count, "completionCount": row.completion_count,
+                                 "rating": row.rating, "ratingCount": row.rating_count,
+                                 "videoCount": len(live_videos(db, row.id))}
+
+
+def test_list_leaves_out_deleted_courses_and_counts_only_live_videos(instructor, db, seeded):
+    data(instructor.delete(f"{BASE}/courses/{seeded.open_course}"))
+    data(instructor.delete(f"{BASE}/videos/{seeded.video_ids(0)[0]}"))
+    courses = {c["id"]: c for c in data(instructor.get(f"{BASE}/courses"))["courses"]}
+    assert seeded.open_course not in courses
+    assert courses[seeded.enrolled_course]["stats"]["videoCount"] == len(seeded.video_ids(0)) - 1
+
+
+@pytest.mark.parametrize("status", ["draft", "published", "unpublished"])
+def test_list_filters_by_status(instructor, db, seeded, status):
+    d = data(instructor.get(f"{BASE}/courses?status={status}"))
+    expected = {c.id for c in own_courses(db, seeded.user_id(accounts.INSTRUCTOR)) if c.status == status}
+    assert {c["id"] for c in d["courses"]} == expected and d["pagination"]["total"] == len(expected)
+
+
+def test_list_paginates(instructor, db, seeded):
+    total = len(own_courses(db, seeded.user_id(accounts.INSTRUCTOR)))
+    first = data(instructor.get(f"{BASE}/courses?limit=1"))
+    second = data(instructor.get(f"{BASE}/courses?limit=1&page=2"))
+    assert first["pagination"] == {"page": 1, "limit": 1, "total": total, "pages": total}
+    assert len(first["courses"]) == len(second["courses"]) == 1
+    assert first["courses"][0]["id"] != second["courses"][0]["id"]
+
+
+@pytest.mark.parametrize("query,field", [("status=live", "status"), ("page=0", "page"), ("limit=abc", "limit")])
+def test_list_rejects_bad_query_values(instructor, query, field):
+    error(instructor.get(f"{BASE}/courses?{query}"), 400, "INVALID_REQUEST", field)
+
+
+# --- P30 get --------------------------------------------------------------------------------------------
+
+def test_get_returns_the_full_detail_with_quiz_answers(instructor, db, seeded):
+    hidden = db.get(Video, seeded.video_ids(0)[1])
+    hidden.is_published = False  # the owner still sees unpublished videos
+    db.commit()
+    d = data(instructor.get(f"{BASE}/courses/{seeded.enrolled_course}"))
+    assert set(d) == DETAIL_KEYS and d["id"] == seeded.enrolled_course
+    assert [v["id"] for v in d["videos"]] == seeded.video_ids(0)
+    assert [v["order"] for v in d["videos"]] == list(range(1, len(d["videos"]) + 1))
+    assert {s["id"] for s in d["sections"]} == set(seeded.section_ids(0))
+    assert all(set(s) == SECTION_KEYS for s in d["sections"])
+    for v in d["videos"]:
+        assert set(v) == VIDEO_KEYS and v["videoUrl"]
+        assert v["quizPoints"] and all(set(q) == QUIZ_KEYS for q in v["quizPoints"])
+    quiz = db.get(Quiz, seeded.quiz_id(0, 0))
+    assert d["videos"][0]["quizPoints"][0]["correctAnswer"] == quiz.correct_answer
+    assert d["version"] == course(db, seeded.enrolled_course).version
+    mine = [c for c in own_courses(db, seeded.user_id(accounts.INSTRUCTOR)) if c.is_published]
+    assert d["instructor"]["coursesCount"] == len(mine)
+    assert d["instructor"]["studentsCount"] == sum(c.enrollment_count for c in mine)
+
+
+# --- P31 create ------------------------------------------------------------------------------------------
+
+def test_create_makes_a_draft_with_the_documented_defaults(instructor, db, seeded):
+    d = new_course(instructor, title="Intro to Testing")
+    assert set(d) == DETAIL_KEYS
+    assert (d["status"], d["isPublished"], d["publishedAt"]) == ("draft", False, None)
+    assert (d["price"], d["isFree"], d["currency"], d["difficulty"], d["language"]) == (0, True, "USD", "beginner", "en")
+    assert (d["description"], d["shortDescription"], d["duration"], d["category"]) == ("", "", 0, None)
+    assert d["tags"] == d["prerequisites"] == d["learningOutcomes"] == d["targetAudience"] == d["videos"] == d["sections"] == []
+    assert (d["courseStructure"], d["seoMetadata"], d["version"]) == (None, {}, 1)
+    assert (d["enrollmentCount"], d["rating"], d["ratingCount"]) == (0, 0, 0)
+    assert d["instructor"]["id"] == seeded.user_id(accounts.INSTRUCTOR)
+    row = course(db, d["id"])
+    assert (row.slug, row.status, row.is_published, row.instructor_id) == \
+        ("intro-to-testing", "draft", False, seeded.user_id(accounts.INSTRUCTOR))
+
+
+def test_create_stores_every_field(instructor, db):
+    body = {"title": "Full", "description": "Long text", "shortDescription": "s" * 500,
+            "thumbnailUrl": "https://cdn.test/t.png", "price": 49.99, "currency": "eur", "duration": 3600,
+            "difficulty": "advanced", "language": "de", "tags": ["a", "b"], "category": "Data",
+            "prerequisites": ["p"], "learningOutcomes": ["o"], "targetAudience": ["t"],
+            "courseStructure": {"weeks": 2}}
+    d = new_course(instructor, **body)
+    expected = {**body, "currency": "EUR", "isFree": False}
+    assert {k: d[k] for k in expected} == expected
+    row = course(db, d["id"])
+    assert (float(row.price), row.currency, row.is_free, row.short_description) == (49.99, "EUR", False, "s" * 500)
+
+
+@pytest.mark.parametrize("body,is_free", [({"price": 0, "isFree": False}, False), ({"price": 10, "isFree": True}, True)])
+def test_create_takes_an_explicit_is_free(instructor, body, is_free):
+    assert new_course(instructor, **body)["isFree"] is is_free
+
+
+def test_create_suffixes_a_taken_slug(instructor, instructor2, db):
+    ids = [new_course(instructor, title="Same Title")["id"], new_course(instructor2, title="Same Title!")["id"],
+           new_course(instructor, title="same title")["id"]]
+    assert [course(db, i).slug for i in ids] == ["same-title", "same-title-1", "same-title-2"]
+
+
+CREATE_INVALID = [
+    ({}, "title"), ({"title": ""}, "title"), ({"title": "  "}, "title"), ({"title": "x" * 256}, "title"),
+    ({"title": 5}, "title"), ({"title": None}, "title"),
+    ({"shortDescription": "x" * 501}, "shortDescription"), ({"description": 1}, "description"),
+    ({"price": -1}, "price"), ({"price": "10"}, "price"), ({"price": 1e12}, "price"),
+    ({"currency": "US"}, "currency"), ({"currency": "USDD"}, "currency"), ({"currency": "U5D"}, "currency"),
+    ({"duration": -1}, "duration"), ({"duration": 1.5}, "duration"), ({"difficulty": "expert"}, "difficulty"),
+    ({"language": ""}, "language"), ({"tags": "a"}, "tags"), ({"tags": [1]}, "tags"),
+    ({"category": "x" * 101}, "category"), ({"isFree": "yes"}, "isFree"), ({"prerequisites": [None]}, "prerequisites"),
+    ({"learningOutcomes": {}}, "learningOutcomes"), ({"targetAudience": "all"}, "targetAudience"),
+    ({"courseStructure": []}, "courseStructure"),
+]
+
+
+def test_create_validates_every_field(instructor, db):
+    before = fingerprint(db)
+    for fields, field in CREATE_INVALID:
+        body = {"title": "Valid", **fields} if field != "title" else fields
+        error(instructor.post(f"{BASE}/courses", json=body), 400, "INVALID_REQUEST", field)
+    assert fingerprint(db) == before
+
+
+@pytest.mark.parametrize("raw,content_type", [("{not json", "application/json"), ('{"title": "T"}', "text/plain"),
+                                              ('["title"]', "application/json")])
+def test_create_rejects_a_body_that_is_not_a_json_object(instructor, db, raw, content_type):
+    before = fingerprint(db)
+    error(instructor.post(f"{BASE}/courses", data=raw, content_type=content_type), 400, "INVALID_REQUEST")
+    assert fingerprint(db) == before
+
+
+# --- P32 update ------------------------------------------------------------------------------------------
+
+def test_update_changes_only_the_fields_sent(instructor, db, seeded, emitted):
+    before = course(db, seeded.enrolled_course)
+    old = {"slug": before.slug, "description": before.description, "version": before.version,
+           "tags": list(before.tags)}
+    d = data(instructor.put(f"{BASE}/courses/{seeded.enrolled_course}",
+                            json={"title": "Renamed", "price": 12.5, "tags": list(before.tags)}))
+    assert set(d) == DETAIL_KEYS
+    assert (d["title"], d["price"], d["isFree"], d["version"]) == ("Renamed", 12.5, False, old["version"] + 1)
+    assert d["description"] == old["description"] and len(d["videos"]) == len(seeded.video_ids(0))
+    row = course(db, seeded.enrolled_course)
+    assert (row.title, float(row.price), row.is_free, row.slug, row.version) == \
+        ("Renamed", 12.5, False, old["slug"], old["version"] + 1)
+    assert row.updated_by_id == seeded.user_id(accounts.INSTRUCTOR)
+    # tags were sent unchanged, so they are not reported as a change
+    assert emitted == [("course_updated", {"course_id": seeded.enrolled_course, "changes": ["title", "price", "isFree"]},
+                        (f"course_{seeded.enrolled_course}",))]
+
+
+def test_update_merges_seo_metadata(instructor, db, seeded):
+    path = f"{BASE}/courses/{seeded.enrolled_course}"
+    data(instructor.put(path, json={"seoMetadata": {"metaTitle": "Title"}}))
+    d = data(instructor.put(path, json={"seoMetadata": {"metaDescription": "Desc"}}))
+    assert d["seoMetadata"] == {"metaTitle": "Title", "metaDescription": "Desc"}
+    assert course(db, seeded.enrolled_course).seo_metadata == d["seoMetadata"]
+
+
+def test_update_with_the_current_version_succeeds_and_a_stale_one_is_409(instructor, db, seeded):
+    path = f"{BASE}/courses/{seeded.enrolled_course}"
+    version = data(instructor.get(path))["version"]
+    assert data(instructor.put(path, json={"title": "First", "version": version}))["version"] == version + 1
+    before = fingerprint(db)
+    error(instructor.put(path, json={"title": "Second", "version": version}), 409, "VERSION_CONFLICT")
+    assert fingerprint(db) == before and course(db, seeded.enrolled_course).title == "First"
+
+
+def test_an_update_without_changes_writes_and_emits_nothing(instructor, db, seeded, emitted):
+    before = fingerprint(db)
+    title = course(db, seeded.enrolled_course).title
+    data(instructor.put(f"{BASE}/courses/{seeded.enrolled_course}", json={"title": title}))
+    assert fingerprint(db) == before and emitted == []
+
+
+UPDATE_INVALID = [
+    ({"title": ""}, "title"), ({"price": -5}, "price"), ({"currency": "EURO"}, "currency"),
+    ({"shortDescription": "x" * 501}, "shortDescription"), ({"seoMetadata": "x"}, "seoMetadata"),
+    ({"seoMetadata": {"metaTitle": 1}}, "seoMetadata"), ({"version": "1"}, "version"), ({"version": 0}, "version"),
+]
+
+
+def test_update_validates_and_leaves_the_course_unchanged(instructor, db, seeded):
+    before = fingerprint(db)
+    for body, field in UPDATE_INVALID:
+        error(instructor.put(f"{BASE}/courses/{seeded.enrolled_course}", json=body), 400, "INVALID_REQUEST", field)
+    error(instructor.put(f"{BASE}/courses/{seeded.enrolled_course}", data="{", content_type="application/json"),
+          400, "INVALID_REQUEST")
+    assert fingerprint(db) == before
+
+
+# --- P33 delete -----------------------------------------------------------------------------------------
+
+def test_delete_soft_deletes_the_course(instructor, db, seeded):
+    d = data(instructor.delete(f"{BASE}/courses/{seeded.open_course}"))
+    assert set(d) == {"id", "message"} and d["id"] == seeded.open_course
+    row = course(db, seeded.open_course)
+    assert row.is_deleted and row.deleted_at is not None and row.deleted_by_id == seeded.user_id(accounts.INSTRUCTOR)
+    error(instructor.get(f"{BASE}/courses/{seeded.open_course}"), 404, "NOT_FOUND")
+    error(instructor.delete(f"{BASE}/courses/{seeded.open_course}"), 404, "NOT_FOUND")
+
+
+# --- P34 publish, P35 unpublish ----------------------------------------------------------------------------
+
+def test_publish_a_draft(instructor, db, seeded, emitted):
+    d = data(instructor.post(f"{BASE}/courses/{seeded.draft_course}/publish"))
+    assert set(d) == {"id", "isPublished", "status", "publishedAt"}
+    assert (d["id"], d["isPublished"], d["status"]) == (seeded.draft_course, True, "published")
+    row = course(db, seeded.draft_course)
+    assert (row.status, row.is_published) == ("published", True) and row.published_at is not None
+    assert d["publishedAt"].endswith("Z")
+    assert emitted[0][:2] == ("course_updated", {"course_id": seeded.draft_course,
+                                                 "changes": ["status", "isPublished", "publishedAt"]})
+    again = data(instructor.post(f"{BASE}/courses/{seeded.draft_course}/publish"))
+    assert again["publishedAt"] == d["publishedAt"]  # publishing twice keeps the first time
+
+
+def test_publish_needs_a_live_video(instructor, db):
+    created = new_course(instructor)
+    before = fingerprint(db)
+    error(instructor.post(f"{BASE}/courses/{created['id']}/publish"), 400, "INVALID_REQUEST")
+    assert fingerprint(db) == before
+
+
+def test_publish_does_not_count_deleted_videos(instructor, db, seeded):
+    for video in live_videos(db, seeded.draft_course):
+        video.is_deleted = True
+    db.commit()
+    error(instructor.post(f"{BASE}/courses/{seeded.draft_course}/publish"), 400, "INVALID_REQUEST")
+    assert course(db, seeded.draft_course).status == "draft"
+
+
+def test_unpublish_keeps_enrollments(instructor, db, seeded, emitted):
+    d = data(instructor.post(f"{BASE}/courses/{seeded.enrolled_course}/unpublish"))
+    assert d == {"id": seeded.enrolled_course, "isPublished": False, "status": "unpublished"}
+    row = course(db, seeded.enrolled_course)
+    assert (row.status, row.is_published) == ("unpublished", False)
+    assert db.scalar(sa.select(sa.func.count(Enrollment.id)).where(
+        Enrollment.course_id == seeded.enrolled_course, Enrollment.status == "active")) == row.enrollment_count > 0
+    assert emitted[0][1]["changes"] == ["status", "isPublished"]
+
+
+# --- P36 duplicate --------------------------------------------------------------------------------------
+
+def test_duplicate_copies_the_content_and_resets_the_counters(instructor, db, seeded):
+    original = course(db, seeded.enrolled_course)
+    snapshot = fingerprint(db)
+    d = data(instructor.post(f"{BASE}/courses/{seeded.enrolled_course}/duplicate"), 201)
+    assert set(d) == DETAIL_KEYS and d["id"] != original.id
+    assert d["title"] == f"{original.title} (Copy)"
+    assert (d["status"], d["isPublished"], d["publishedAt"]) == ("draft", False, None)
+    assert (d["enrollmentCount"], d["rating"], d["ratingCount"], d["version"]) == (0, 0, 0, 1)
+    assert (d["description"], d["tags"], d["price"]) == (original.description, original.tags, float(original.price))
+    source = data(instructor.get(f"{BASE}/courses/{seeded.enrolled_course}"))
+    assert [s["title"] for s in d["sections"]] == [s["title"] for s in source["sections"]]
+    section_map = {old["id"]: new["id"] for old, new in zip(source["sections"], d["sections"])}
+    assert not set(section_map) & set(section_map.values())
+    for old, new in zip(source["videos"], d["videos"], strict=True):
+        assert new["id"] != old["id"] and new["courseId"] == d["id"]
+        assert (new["title"], new["order"], new["videoUrl"]) == (old["title"], old["order"], old["videoUrl"])
+        assert new["sectionId"] == section_map[old["sectionId"]]
+        assert [(q["question"], q["options"], q["correctAnswer"]) for q in new["quizPoints"]] == \
+            [(q["question"], q["options"], q["correctAnswer"]) for q in old["quizPoints"]]
+        assert {q["id"] for q in new["quizPoints"]}.isdisjoint(q["id"] for q in old["quizPoints"])
+    copy = course(db, d["id"])
+    assert copy.slug != original.slug and (copy.enrollment_count, copy.completion_count) == (0, 0)
+    assert len(live_videos(db, d["id"])) == len(seeded.video_ids(0))
+    after = fingerprint(db)  # the original's rows are untouched
+    assert all(set(rows) <= set(after[table]) for table, rows in snapshot.items())
+
+
+def test_duplicating_twice_gives_distinct_slugs(instructor, db, seeded):
+    first = data(instructor.post(f"{BASE}/courses/{seeded.enrolled_course}/duplicate"), 201)
+    second = data(instructor.post(f"{BASE}/courses/{seeded.enrolled_course}/duplicate"), 201)
+    assert course(db, first["id"]).slug != course(db, second["id"]).slug
+
+
+# --- P37 add video ---------------------------------------------------------------------------------------
+
+def test_add_video_with_defaults_goes_last(instructor, db, seeded, emitted):
+    d = data(instructor.post(f"{BASE}/courses/{seeded.enrolled_course}/videos",
+                             json={"title": "Bonus", "videoUrl": "https://cdn.test/bonus.mp4"}), 201)
+    assert set(d) == VIDEO_KEYS
+    assert (d["courseId"], d["order"], d["videoProvider"], d["duration"]) == \
+        (seeded.enrolled_course, len(seeded.video_ids(0)) + 1, "backblaze", 0)
+    assert (d["sectionId"], d["mediaFileId"], d["isPreview"], d["isDownloadable"]) == (None, None, False, False)
+    assert d["quizPoints"] == [] and d["resources"] == [] and d["videoUrl"] == "https://cdn.test/bonus.mp4"
+    assert live_videos(db, seeded.enrolled_course)[-1].id == d["id"]
+    assert emitted[0][:2] == ("course_updated", {"course_id": seeded.enrolled_course, "changes": ["videos"]})
+
+
+def test_add_video_with_section_quiz_points_and_resources(instructor, db, seeded):
+    section = seeded.section_ids(0)[1]
+    body = {"title": "Quiz time", "videoUrl": "https://cdn.test/q.mp4", "order": 2, "sectionId": section,
+            "duration": 90, "isPreview": True, "resources": [{"title": "Slides", "url": "https://cdn.test/s.pdf"}],
+            "quizPoints": [QUIZ_POINT, {**QUIZ_POINT, "timestamp": 10, "options": ["x", "y"], "correctAnswer": 0}]}
+    d = data(instructor.post(f"{BASE}/courses/{seeded.enrolled_course}/videos", json=body), 201)
+    assert (d["order"], d["sectionId"], d["duration"], d["isPreview"]) == (2, section, 90, True)
+    assert d["resources"] == body["resources"]
+    assert [q["timestamp"] for q in d["quizPoints"]] == [10, 30]
+    assert all(set(q) == QUIZ_KEYS and q["id"] for q in d["quizPoints"])
+    stored = live_quizzes(db, d["id"])
+    assert [(q.id, q.correct_answer, q.course_id) for q in stored] == \
+        [(q["id"], q["correctAnswer"], seeded.enrolled_course) for q in d["quizPoints"]]
+
+
+def test_add_video_from_own_media_file_takes_its_url_and_duration(instructor, db, seeded):
+    media = db.get(MediaFile, seeded.media_ids(0)[1])
+    d = data(instructor.post(f"{BASE}/courses/{seeded.enrolled_course}/videos",
+                             json={"title": "From upload", "mediaFileId": media.id}), 201)
+    assert (d["mediaFileId"], d["videoUrl"], d["duration"]) == \
+        (media.id, media.cdn_url or media.storage_url, media.duration_seconds)
+
+
+@pytest.mark.parametrize("media,status,code", [("other", 403, "FORBIDDEN"), ("unknown", 404, "NOT_FOUND")])
+def test_add_video_needs_a_media_file_of_the_callers(instructor, db, seeded, media, status, code):
+    media_id = seeded.media_ids(1)[1] if media == "other" else str(uuid.uuid4())
+    before = fingerprint(db)
+    error(instructor.post(f"{BASE}/courses/{seeded.enrolled_course}/videos",
+                          json={"title": "Stolen", "mediaFileId": media_id}), status, code)
+    assert fingerprint(db) == before
+
+
+VIDEO_INVALID = [
+    ({"videoUrl": "https://cdn.test/v.mp4"}, "title"),
+    ({"title": "No source"}, "videoUrl"),
+    ({"title": "V", "videoUrl": ""}, "videoUrl"),
+    ({"title": "V", "videoUrl": 3}, "videoUrl"),
+    ({"order": 0}, "order"), ({"duration": -1}, "duration"), ({"isPreview": 1}, "isPreview"),
+    ({"sectionId": "abc"}, "sectionId"), ({"sectionId": "other-course"}, "sectionId"),
+    ({"mediaFileId": "abc"}, "mediaFileId"),
+    ({"resources": [{"title": "no url"}]}, "resources"), ({"resources": {}}, "resources"),
+    ({"quizPoints": {}}, "quizPoints"),
+    ({"quizPoints": [{**QUIZ_POINT, "options": ["only one"], "correctAnswer": 0}]}, "quizPoints"),
+    ({"quizPoints": [{**QUIZ_POINT, "correctAnswer": 3}]}, "quizPoints"),
+    ({"quizPoints": [{**QUIZ_POINT, "correctAnswer": -1}]}, "quizPoints"),
+    ({"quizPoints": [{k: v for k, v in QUIZ_POINT.items() if k != "question"}]}, "quizPoints"),
+    ({"quizPoints": [{**QUIZ_POINT, "timestamp": "0:30"}]}, "quizPoints"),
+]
+
+
+def test_add_video_validates_and_writes_nothing(instructor, db, seeded):
+    before = fingerprint(db)
+    for fields, field in VIDEO_INVALID:
+        if fields.get("sectionId") == "other-course":
+            fields = {**fields, "sectionId": seeded.section_ids(3)[0]}
+        body = fields if field in ("title", "videoUrl") else {"title": "V", "videoUrl": "https://cdn.test/v.mp4", **fields}
+        error(instructor.post(f"{BASE}/courses/{seeded.enrolled_course}/videos", json=body),
+              400, "INVALID_REQUEST", field)
+    assert fingerprint(db) == before
+
+
+# --- P38 update video --------------------------------------------------------------------------------------
+
+def test_update_video_is_partial_and_keeps_quiz_points(instructor, db, seeded, emitted):
+    video_id = seeded.video_ids(0)[0]
+    before = db.get(Video, video_id)
+    url_before, order_before = before.video_url, before.order
+    d = data(instructor.put(f"{BASE}/videos/{video_id}", json={"title": "Retitled", "isDownloadable": True}))
+    assert set(d) == VIDEO_KEYS
+    assert (d["title"], d["isDownloadable"], d["videoUrl"], d["order"]) == ("Retitled", True, url_before, order_before)
+    assert [q["id"] for q in d["quizPoints"]] == [seeded.quiz_id(0, 0)] and "correctAnswer" in d["quizPoints"][0]
+    db.expire_all()
+    assert (db.get(Video, video_id).title, db.get(Video, video_id).is_downloadable) == ("Retitled", True)
+    assert emitted[0][1] == {"course_id": seeded.enrolled_course, "changes": ["videos"]}
+
+
+def test_update_video_replaces_the_whole_quiz_set(instructor, db, seeded):
+    video_id = seeded.video_ids(0)[0]
+    points = [QUIZ_POINT, {**QUIZ_POINT, "timestamp": 5, "question": "First?"}]
+    d = data(instructor.put(f"{BASE}/videos/{video_id}", json={"quizPoints": points}))
+    assert [q["question"] for q in d["quizPoints"]] == ["First?", "Which one?"]
+    assert seeded.quiz_id(0, 0) not in {q["id"] for q in d["quizPoints"]}
+    assert [q.id for q in live_quizzes(db, video_id)] == [q["id"] for q in d["quizPoints"]]
+    assert db.get(Quiz, seeded.quiz_id(0, 0)).is_deleted
+    assert data(instructor.put(f"{BASE}/videos/{video_id}", json={"quizPoints": []}))["quizPoints"] == []
+    assert live_quizzes(db, video_id) == []
+
+
+def test_update_video_links_a_media_file_and_moves_section(instructor, db, seeded):
+    media = db.get(MediaFile, seeded.media_ids(0)[2])
+    section = seeded.section_ids(0)[1]
+    d = data(instructor.put(f"{BASE}/videos/{seeded.video_ids(0)[0]}",
+                            json={"mediaFileId": media.id, "sectionId": section}))
+    assert (d["mediaFileId"], d["videoUrl"], d["sectionId"]) == (media.id, media.cdn_url or media.storage_url, section)
+    d = data(instructor.put(f"{BASE}/videos/{seeded.video_ids(0)[0]}", json={"sectionId": None}))
+    assert d["sectionId"] is None
+
+
+def test_update_video_validates_and_writes_nothing(instructor, db, seeded):
+    cases = [({"title": ""}, "title"), ({"videoUrl": None}, "videoUrl"), ({"videoUrl": ""}, "videoUrl"),
+             ({"order": -2}, "order"), ({"sectionId": seeded.section_ids(3)[0]}, "sectionId"),
+             ({"quizPoints": [{**QUIZ_POINT, "correctAnswer": 9}]}, "quizPoints"), ({"resources": "x"}, "resources")]
+    before = fingerprint(db)
+    for body, field in cases:
+        error(instructor.put(f"{BASE}/videos/{seeded.video_ids(0)[0]}", json=body), 400, "INVALID_REQUEST", field)
+    assert fingerprint(db) == before
+
+
+# --- P39 delete video, P40 reorder ----------------------------------------------------------------------------
+
+def test_delete_video_soft_deletes_and_renumbers(instructor, db, seeded, emitted):
+    ids = seeded.video_ids(0)
+    d = data(instructor.delete(f"{BASE}/videos/{ids[1]}"))
+    assert d == {"id": ids[1], "message": d["message"]} and d["message"]
+    assert db.get(Video, ids[1]).is_deleted
+    assert [(v.id, v.order) for v in live_videos(db, seeded.enrolled_course)] == \
+        [(vid, n) for n, vid in enumerate([ids[0], *ids[2:]], start=1)]
+    error(instructor.put(f"{BASE}/videos/{ids[1]}", json={"title": "Back?"}), 404, "NOT_FOUND")
+    assert emitted[0][1] == {"course_id": seeded.enrolled_course, "changes": ["videos"]}
+
+
+def test_reorder_sets_list_positions(instructor, db, seeded):
+    ids = list(reversed(seeded.video_ids(0)))
+    d = data(instructor.put(f"{BASE}/courses/{seeded.enrolled_course}/videos/reorder", json={"videoIds": ids}))
+    assert set(d) == {"videos", "message"}
+    assert d["videos"] == [{"id": vid, "order": n} for n, vid in enumerate(ids, start=1)]
+    assert [v.id for v in live_videos(db, seeded.enrolled_course)] == ids
+    detail = data(instructor.get(f"{BASE}/courses/{seeded.enrolled_course}"))
+    assert [v["id"] for v in detail["videos"]] == ids
+
+
+def test_reorder_needs_exactly_the_courses_videos(instructor, db, seeded):
+    ids = seeded.video_ids(0)
+    bodies = [
+        {"videoIds": ids[:-1]},  # one missing
+        {"videoIds": [*ids, seeded.video_ids(3)[0]]},  # another course's video
+        {"videoIds": [*ids[:-1], ids[0]]},  # a duplicate in place of the last
+        {"videoIds": [*ids, ids[0].upper()]},  # the same id in another case
+        {"videoIds": [*ids[:-1], "video-4"]},  # not a UUID
+        {"videoIds": ids[0]},  # not a list
+        {},
+    ]
+    before = fingerprint(db)
+    for body in bodies:
+        error(instructor.put(f"{BASE}/courses/{seeded.enrolled_course}/videos/reorder", json=body),
+              400, "INVALID_REQUEST", "videoIds")
+    assert fingerprint(db) == before
+
+
+# --- query budget --------------------------------------------------------------------------------------------
+
+BUDGET = 9  # < 10 statements per request, the authentication's included
+BUDGETED = [
+    ("instructor", "get", "/courses", None, BUDGET),
+    ("instructor", "get", "/courses/{course}", None, BUDGET),
+    ("admin", "get", "/courses/{course}", None, BUDGET),
+    ("instructor", "post", "/courses", {"title": "Counted"}, BUDGET),
+    ("admin", "put", "/courses/{course}", {"title": "Counted", "seoMetadata": {"metaTitle": "x"}}, BUDGET),
+    ("instructor", "delete", "/courses/{course}", None, BUDGET),
+    ("instructor", "post", "/courses/{course}/publish", None, BUDGET),
+    ("instructor", "post", "/courses/{course}/unpublish", None, BUDGET),
+    # A copy is four INSERTs (course, sections, videos, quiz points) on top of four reads and the
+    # four statements of authentication; it stays constant however large the course is.
+    ("instructor", "post", "/courses/{course}/duplicate", None, 12),
+    ("instructor", "post", "/courses/{course}/videos",
+     {"title": "Counted", "mediaFileId": "{media}", "sectionId": "{section}", "quizPoints": [QUIZ_POINT] * 3}, BUDGET),
+    ("admin", "put", "/videos/{video}",
+     {"title": "Counted", "mediaFileId": "{media}", "sectionId": "{section}", "quizPoints": [QUIZ_POINT] * 3}, BUDGET),
+    ("instructor", "delete", "/videos/{video}", None, BUDGET),
+    ("instructor", "put", "/courses/{course}/videos/reorder", {"videoIds": "{reversed}"}, BUDGET),
+]
+
+
+@pytest.mark.parametrize("who,method,template,body,budget", BUDGETED)
+def test_requests_stay_within_the_query_budget(request, count_sql, db, seeded, who, method, template, body, budget):
+    caller = request.getfixturevalue(who)
+    fill = {"{media}": seeded.media_ids(0)[1], "{section}": seeded.section_ids(0)[0],
+            "{reversed}": list(reversed(seeded.video_ids(0)))}
+    if body:
+        body = {k: fill.get(v, v) if isinstance(v, str) else v for k, v in body.items()}
+    if who == "admin" and "mediaFileId" in (body or {}):
+        db.get(MediaFile, body["mediaFileId"]).user_id = seeded.user_id(accounts.ADMIN)
+        db.commit()
+    with count_sql() as sql:
+        resp = send(caller, method, url(template, seeded), body)
+    assert resp.status_code < 300, resp.get_json()
+    assert len(sql) <= budget, sql.statements
