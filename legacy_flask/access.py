@@ -9,7 +9,7 @@ from sqlalchemy import orm
 from . import db
 from .auth.identity import Identity, current
 from .errors import Forbidden, NotFound
-from .models import Course, CourseSection, Enrollment, MediaFile, User, UserActivity, Video
+from .models import Course, CourseSection, Enrollment, MediaFile, UserActivity, Video
 from .validation import is_uuid
 
 M = TypeVar("M")
@@ -26,14 +26,9 @@ def get_or_404(model: type[M], row_id: str, what: str | None = None, *, options:
     return row
 
 
-#: A course's instructor row without the RBAC collections a User otherwise selectin-loads: those three
-#: statements would run on every course lookup, even when the instructor is the already-loaded caller.
-COURSE_WITH_BARE_INSTRUCTOR = (orm.joinedload(Course.instructor).options(orm.lazyload(User.roles),
-                                                                          orm.lazyload(User.direct_permissions)),)
-
 
 def course_or_404(course_id: str) -> Course:
-    return get_or_404(Course, course_id, "Course", options=COURSE_WITH_BARE_INSTRUCTOR)
+    return get_or_404(Course, course_id, "Course")
 
 
 def video_or_404(video_id: str) -> Video:

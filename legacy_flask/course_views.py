@@ -5,17 +5,12 @@ from __future__ import annotations
 from typing import Iterable
 
 import sqlalchemy as sa
-from sqlalchemy import orm
 
 from . import db, serializers
 from .access import can_access, is_owner
 from .auth.identity import Identity
-from .models import Course, CourseSection, User, Video
+from .models import Course, CourseSection, Video
 
-#: Loader option for the InstructorRef of loaded courses: the instructor row only, without the RBAC
-#: collections a User otherwise loads eagerly (three more queries per statement). Under a path:
-#: `orm.contains_eager(Enrollment.course).options(INSTRUCTOR_ONLY)`.
-INSTRUCTOR_ONLY = orm.joinedload(Course.instructor).options(orm.lazyload(User.roles), orm.lazyload(User.direct_permissions))
 
 
 def instructor_stats(instructor_ids: Iterable[str]) -> dict[str, tuple[int, int]]:

@@ -14,7 +14,7 @@ from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, SocketIO, disconnect, emit, join_room, leave_room, rooms
 
 from .access import can_access, course_or_404, is_owner, video_or_404
-from .auth.identity import Identity, active_session, check_user, identify, presented_token
+from .auth.identity import Identity, active_session, for_session, identify, presented_token
 from .errors import ApiError, Forbidden, InvalidRequest, NotFound
 from .events import course_room, instructor_room, video_room
 from .models import Course, Video, utcnow
@@ -125,8 +125,7 @@ def _remember(ident: Identity) -> None:
 
 def _recall() -> Identity:
     """The connected caller, re-checked like every REST request (API.md §1.6)."""
-    user_session = active_session(session["session_id"])
-    return Identity(user=check_user(user_session.user), session=user_session, via=session["via"])
+    return for_session(active_session(session["session_id"]), session["via"])
 
 
 def _releases_db(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -33,10 +33,10 @@ class User(ModelMixin, Base):
 
     roles: Mapped[list[Role]] = relationship(
         secondary="user_roles", primaryjoin="User.id == UserRole.user_id",
-        secondaryjoin="Role.id == UserRole.role_id", viewonly=True, lazy="selectin", order_by="Role.priority")
+        secondaryjoin="Role.id == UserRole.role_id", viewonly=True, order_by="Role.priority")
     direct_permissions: Mapped[list[Permission]] = relationship(
         secondary="user_permissions", primaryjoin="User.id == UserPermission.user_id",
-        secondaryjoin="Permission.id == UserPermission.permission_id", viewonly=True, lazy="selectin")
+        secondaryjoin="Permission.id == UserPermission.permission_id", viewonly=True)
 
     __table_args__ = (
         sa.UniqueConstraint("email"),
@@ -52,8 +52,9 @@ class User(ModelMixin, Base):
 
     @property
     def permission_names(self) -> list[str]:
-        names = {p.name for r in self.roles if r.is_active and not r.is_deleted for p in r.permissions if p.is_active}
-        names |= {p.name for p in self.direct_permissions if p.is_active}
+        names = {p.name for r in self.roles if r.is_active and not r.is_deleted
+                 for p in r.permissions if p.is_active and not p.is_deleted}
+        names |= {p.name for p in self.direct_permissions if p.is_active and not p.is_deleted}
         return sorted(names)
 
 

@@ -231,7 +231,7 @@ class LearningPath(ApiResource):
             .join(Enrollment, sa.and_(Enrollment.course_id == Course.id, mine))
             .outerjoin(CourseProgress, sa.and_(CourseProgress.user_id == uid, CourseProgress.course_id == Course.id,
                                                CourseProgress.section_id.is_(None), CourseProgress.is_deleted.is_(False)))
-            .options(course_views.INSTRUCTOR_ONLY).where(Course.is_deleted.is_(False))
+            .where(Course.is_deleted.is_(False))
             .order_by(Enrollment.enrolled_at, Course.id)).all()
         now = utcnow()
         recommended = s.execute(
@@ -240,7 +240,7 @@ class LearningPath(ApiResource):
                 CourseRecommendation.course_id == Course.id, CourseRecommendation.user_id == uid,
                 CourseRecommendation.is_deleted.is_(False), CourseRecommendation.is_dismissed.is_(False),
                 sa.or_(CourseRecommendation.expires_at.is_(None), CourseRecommendation.expires_at > now)))
-            .options(course_views.INSTRUCTOR_ONLY)
+            
             .where(Course.is_deleted.is_(False), Course.is_published.is_(True), Course.instructor_id != uid,
                    Course.id.not_in(sa.select(Enrollment.course_id).where(mine)))
             .order_by(CourseRecommendation.score.desc(), Course.id).limit(RECOMMENDED_STEPS)).all()

@@ -8,7 +8,7 @@ from .. import db, serializers
 from ..access import is_owner
 from ..api import Api, ApiResource
 from ..auth.identity import Identity, authenticated, current, current_or_none
-from ..course_views import INSTRUCTOR_ONLY, course_sections, course_videos, instructor_stats, summaries
+from ..course_views import course_sections, course_videos, instructor_stats, summaries
 from ..envelope import ok
 from ..errors import NotFound
 from ..models import Course, CourseRecommendation, Enrollment, Review, User, utcnow
@@ -72,7 +72,7 @@ def catalog_query(q: dict) -> sa.Select:
         names = sa.select(User.id).where(sa.or_(_contains(User.full_name, q["instructor"]),
                                                 _contains(User.display_name, q["instructor"])))
         stmt = stmt.where(Course.instructor_id.in_(names))
-    return stmt.order_by(*SORTS[q["sortBy"]], Course.id).options(INSTRUCTOR_ONLY)
+    return stmt.order_by(*SORTS[q["sortBy"]], Course.id)
 
 
 def visible_course(course_id: str, ident: Identity | None) -> tuple[Course, bool]:
@@ -87,7 +87,7 @@ def visible_course(course_id: str, ident: Identity | None) -> tuple[Course, bool
             Enrollment.is_deleted.is_(False), Enrollment.status.in_(ENROLLED_STATUSES))
     row = db.session().execute(
         sa.select(Course, enrolled.label("enrolled"))
-        .where(Course.id == course_id.lower(), Course.is_deleted.is_(False)).options(INSTRUCTOR_ONLY)).first()
+        .where(Course.id == course_id.lower(), Course.is_deleted.is_(False))).first()
     if row is None or not (row[0].is_published or is_owner(row[0], ident)):
         raise NotFound("Course not found")
     return row[0], bool(row[1])
@@ -129,8 +129,7 @@ class CourseReviews(ApiResource):
         page = page_params()
         stmt = (sa.select(Review).where(Review.course_id == course.id, Review.is_deleted.is_(False))
                 .order_by(Review.created_at.desc(), Review.id)
-                .options(orm.joinedload(Review.user).options(orm.lazyload(User.roles),
-                                                             orm.lazyload(User.direct_permissions))))
+                .options(orm.joinedload(Review.user)))
         reviews, total = paginate(db.session(), stmt, page)
         return paged(ok({"reviews": [serializers.review(r) for r in reviews], "pagination": page.meta(total)}),
                      page, total)
@@ -165,7 +164,7 @@ class RecommendedCourses(ApiResource):
                    CourseRecommendation.is_dismissed.is_(False),
                    sa.or_(CourseRecommendation.expires_at.is_(None), CourseRecommendation.expires_at > now),
                    *_recommendable(user_id))
-            .order_by(CourseRecommendation.score.desc(), Course.id).limit(limit).options(INSTRUCTOR_ONLY)).all()
+            .order_by(CourseRecommendation.score.desc(), Course.id).limit(limit)).all()
         picks = [(course, float(score), reason) for course, score, reason in stored]
         if len(picks) < limit:
             chosen = [course.id for course, _, _ in picks]
@@ -175,7 +174,7 @@ class RecommendedCourses(ApiResource):
             popular = s.scalars(
                 sa.select(Course).where(*_recommendable(user_id), Course.id.not_in(chosen), Course.id.not_in(dismissed))
                 .order_by(Course.enrollment_count.desc(), Course.rating.desc(), Course.id)
-                .limit(limit - len(picks)).options(INSTRUCTOR_ONLY))
+                .limit(limit - len(picks)))
             picks += [(course, popularity_score(course), POPULAR_REASON) for course in popular]
         out = summaries([course for course, _, _ in picks])
         for item, (_, score, reason) in zip(out, picks):

@@ -18,7 +18,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestedRangeNotSatisfiable, RequestEntityTooLarge
 
 from .. import db
-from ..access import COURSE_WITH_BARE_INSTRUCTOR, can_access, course_or_404, get_or_404, require_owner
+from ..access import can_access, course_or_404, get_or_404, require_owner
 from ..api import Api, ApiResource
 from ..auth.identity import authenticated, current_or_none, require_instructor
 from ..envelope import ok
@@ -267,7 +267,7 @@ def _require_file_access(media: MediaFile) -> None:
         raise Unauthorized("Authentication required")
     if media.user_id == ident.user_id or ident.is_admin:
         return
-    course = db.session().get(Course, media.course_id, options=COURSE_WITH_BARE_INSTRUCTOR) if media.course_id else None
+    course = db.session().get(Course, media.course_id) if media.course_id else None
     if course is None or course.is_deleted or not can_access(course, ident):
         raise Forbidden("You are not enrolled in this course", code="NOT_ENROLLED")
 

@@ -619,9 +619,10 @@ BUDGETED = [
     ("instructor", "delete", "/courses/{course}", None, BUDGET),
     ("instructor", "post", "/courses/{course}/publish", None, BUDGET),
     ("instructor", "post", "/courses/{course}/unpublish", None, BUDGET),
-    # A copy is four INSERTs (course, sections, videos, quiz points) on top of four reads and the
-    # four statements of authentication; it stays constant however large the course is.
-    ("instructor", "post", "/courses/{course}/duplicate", None, 12),
+    # A copy is four INSERTs (course, sections, videos, quiz points) on top of four reads (course,
+    # slug collisions, sections, videos with quizzes) and the two statements of authentication: 10,
+    # however large the course is. The one route at 10; every other is below.
+    ("instructor", "post", "/courses/{course}/duplicate", None, 10),
     ("instructor", "post", "/courses/{course}/videos",
      {"title": "Counted", "mediaFileId": "{media}", "sectionId": "{section}", "quizPoints": [QUIZ_POINT] * 3}, BUDGET),
     ("admin", "put", "/videos/{video}",
