@@ -1,18 +1,29 @@
 """The deterministic row graph of a seed run, yielded table by table in foreign-key order.
 
-Nothing is kept in memory but small per-course aggregates: every key is `seeded_uuid(seed, table, n)`
-and every link is computed from indexes, so `large` streams about a million rows in chunks.
+Nothing is kept in memory but small per-course aggregates and the keys of the link targets (users,
+courses, sections, videos, quizzes): every key is `seeded_uuid(seed, table, n)` and every link is
+computed from indexes, so `large` streams over a million rows in chunks. Text content comes from
+per-table pools of factory-boy rows (`content_pool`), so the high-volume tables cost no Faker calls.
 """
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
-
-import factory.random
 
 from . import accounts
-from .factories import ChatRow, CourseRow, QuizRow, ReviewRow, SectionRow, UserRow, VideoRow, timestamps
+from .factories import (
+    POOL_SIZE,
+    ChatRow,
+    CourseRow,
+    QuizRow,
+    ReviewRow,
+    SectionRow,
+    UserRow,
+    VideoRow,
+    content_pool,
+    timestamps,
+)
 from .ids import at, password_hash, seeded_uuid
 from .plan import Scale
 
@@ -40,6 +51,8 @@ class Graph:
     n_students: int = field(init=False)
     n_courses: int = field(init=False)
     enrollments: list[tuple[int, int]] = field(init=False)  # (student index, course index)
+    # Keys that rows link to, computed once: a seeded_uuid per link would dominate the build.
+    _keys: dict[str, list[str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         s = self.scale
@@ -47,6 +60,14 @@ class Graph:
         self.n_students = len(accounts.STUDENTS) + s.generated_students
         self.n_courses = self.n_instructors * s.courses_per_instructor
         self.enrollments = self._plan_enrollments()
+        n_videos = self.n_courses * self.videos_per_course()
+        self._keys = {table: [seeded_uuid(self.seed, table, n) for n in range(count)] for table, count in (
+            ("users", self.n_users), ("courses", self.n_courses),
+            ("course_sections", self.n_courses * s.sections_per_course), ("videos", n_videos), ("quizzes", n_videos))}
+
+    def key(self, table: str, n: int) -> str:
+        """The id of row `n` of a link-target table: the same as seeded_uuid(seed, table, n)."""
+        return self._keys[table][n]
 
     # -- users: admin, instructors, students, in that order -------------------------------
     @property
@@ -54,7 +75,7 @@ class Graph:
         return 1 + self.n_instructors + self.n_students
 
     def user_id(self, u: int) -> str:
-        return seeded_uuid(self.seed, "users", u)
+        return self._keys["users"][u]
 
     def instructor_user(self, i: int) -> int:
         return 1 + i
@@ -64,7 +85,7 @@ class Graph:
 
     # -- courses ------------------------------------------------------------------------------
     def course_id(self, c: int) -> str:
-        return seeded_uuid(self.seed, "courses", c)
+        return self._keys["courses"][c]
 
     def course_owner(self, c: int) -> int:
         return c // self.scale.courses_per_instructor
@@ -109,10 +130,38 @@ class Graph:
         h = _h(self.seed, "review", s, c)
         return None if h % 3 == 0 else (5, 4, 5, 3, 4, 2, 5, 1)[h % 8]
 
+    @property
+    def watched_per_enrollment(self) -> int:
+        return min(self.scale.watched_videos_per_enrollment, self.videos_per_course())
+
+    def recommended(self) -> list[tuple[int, list[int]]]:
+        """(student, up to 3 published courses they are not enrolled in) for the first 50 students."""
+        enrolled: dict[int, set[int]] = {}
+        for s, c in self.enrollments:
+            enrolled.setdefault(s, set()).add(c)
+        pub = self.published
+        return [(s, [c for c in pub if c not in enrolled.get(s, set())][:3]) for s in range(min(self.n_students, 50))]
+
+    def row_counts(self) -> dict[str, int]:
+        """How many rows build() yields per table, without building them (a progress bar's total)."""
+        s = self.scale
+        n_videos = self.n_courses * self.videos_per_course()
+        n_media = self.n_instructors * s.media_per_instructor
+        generated = sum(1 for st, _c in self.enrollments if st >= len(accounts.STUDENTS))
+        return {"roles": len(ROLES), "permissions": len(PERMISSIONS),
+                "role_permissions": sum(map(len, ROLE_GRANTS.values())),
+                "users": self.n_users, "user_roles": self.n_users, "courses": self.n_courses,
+                "course_sections": self.n_courses * s.sections_per_course, "videos": n_videos, "quizzes": n_videos,
+                "media_files": n_media, "upload_sessions": n_media,
+                "enrollments": len(self.enrollments), "course_progress": len(self.enrollments),
+                "video_progress": generated * self.watched_per_enrollment, "quiz_attempts": generated,
+                "reviews": sum(1 for st, c in self.enrollments if self.review_rating(st, c) is not None),
+                "ai_chats": 2, "course_recommendations": sum(len(cs) for _s, cs in self.recommended()),
+                "user_activities": self.n_users * s.activities_per_user}
+
 
 def build(scale: Scale, seed: int, chunk: int = 5_000) -> Iterator[tuple[str, Rows]]:
     """Yield (table, rows) chunks in an order that satisfies every foreign key."""
-    factory.random.reseed_random(seed)
     g = Graph(scale, seed, chunk)
     yield from _rbac(g)
     yield from _users(g)
@@ -136,6 +185,10 @@ def _chunked(g: Graph, table: str, rows: Iterator[dict]) -> Iterator[tuple[str, 
         yield table, batch
 
 
+def _pool(g: Graph, row_factory, table: str, rows: int) -> list[dict]:
+    return content_pool(row_factory, g.seed, table, max(1, min(rows, POOL_SIZE)))
+
+
 def _mixin(minutes: float, **extra) -> dict:
     return {"is_deleted": False, "deleted_at": None, "created_by_id": None, "updated_by_id": None,
             "deleted_by_id": None, "version": 1, **timestamps(minutes), **extra}
@@ -153,35 +206,34 @@ def _rbac(g: Graph) -> Iterator[tuple[str, Rows]]:
                                for r, grants in ROLE_GRANTS.items() for p in grants]
 
 
-def _user_row(g: Graph, u: int, email: str, password: str, salt_key: str, **overrides) -> dict:
-    row = UserRow.build(id=g.user_id(u), email=email, password_hash=password_hash(g.seed, salt_key, password),
-                        **timestamps(u * 0.5 + 1), **overrides)
-    return row
-
-
 def _users(g: Graph) -> Iterator[tuple[str, Rows]]:
     shared_hash_key = "generated"  # generated users share one hash per seed: same password, same salt
+    pool = _pool(g, UserRow, "users", g.n_users)
+
+    def user_row(u: int, email: str, password: str, salt_key: str, **overrides) -> dict:
+        return {**pool[u % len(pool)], "id": g.user_id(u), "email": email,
+                "password_hash": password_hash(g.seed, salt_key, password), **timestamps(u * 0.5 + 1), **overrides}
 
     def rows() -> Iterator[dict]:
-        yield _user_row(g, 0, accounts.ADMIN.email, accounts.ADMIN.password, accounts.ADMIN.email,
-                        full_name=accounts.ADMIN.full_name, display_name="Ada")
+        yield user_row(0, accounts.ADMIN.email, accounts.ADMIN.password, accounts.ADMIN.email,
+                       full_name=accounts.ADMIN.full_name, display_name="Ada")
         for i in range(g.n_instructors):
             if i < len(accounts.INSTRUCTORS):
                 a = accounts.INSTRUCTORS[i]
-                yield _user_row(g, g.instructor_user(i), a.email, a.password, a.email, full_name=a.full_name,
-                                display_name=a.full_name.split()[0],
-                                metadata={"expertise": ["Python", "Web Development"]})
+                yield user_row(g.instructor_user(i), a.email, a.password, a.email, full_name=a.full_name,
+                               display_name=a.full_name.split()[0],
+                               metadata={"expertise": ["Python", "Web Development"]})
             else:
-                yield _user_row(g, g.instructor_user(i), f"instructor{i + 1}@seed.unpuzzle.test",
-                                accounts.GENERATED_PASSWORD, shared_hash_key, metadata={"expertise": ["Programming"]})
+                yield user_row(g.instructor_user(i), f"instructor{i + 1}@seed.unpuzzle.test",
+                               accounts.GENERATED_PASSWORD, shared_hash_key, metadata={"expertise": ["Programming"]})
         for s in range(g.n_students):
             if s < len(accounts.STUDENTS):
                 a = accounts.STUDENTS[s]
-                yield _user_row(g, g.student_user(s), a.email, a.password, a.email, full_name=a.full_name,
-                                display_name=a.full_name.split()[0])
+                yield user_row(g.student_user(s), a.email, a.password, a.email, full_name=a.full_name,
+                               display_name=a.full_name.split()[0])
             else:
-                yield _user_row(g, g.student_user(s), f"student{s + 1}@seed.unpuzzle.test",
-                                accounts.GENERATED_PASSWORD, shared_hash_key)
+                yield user_row(g.student_user(s), f"student{s + 1}@seed.unpuzzle.test",
+                               accounts.GENERATED_PASSWORD, shared_hash_key)
 
     yield from _chunked(g, "users", rows())
 
@@ -216,17 +268,17 @@ def _course_aggregates(g: Graph) -> tuple[list[int], list[int], list[int]]:
 
 def _courses(g: Graph) -> Iterator[tuple[str, Rows]]:
     enrolled, rating_sum, rating_n = _course_aggregates(g)
+    pool = content_pool(CourseRow, g.seed, "courses", g.n_courses)  # every course gets its own title
 
     def rows() -> Iterator[dict]:
         for c in range(g.n_courses):
             pub = g.is_published(c)
             created = 60 + c * 7
-            row = CourseRow.build(
-                id=g.course_id(c), instructor_id=g.user_id(g.instructor_user(g.course_owner(c))),
-                status="published" if pub else "draft", is_published=pub,
-                published_at=at(created + 30) if pub else None,
-                enrollment_count=enrolled[c], rating_count=rating_n[c],
-                rating=round(rating_sum[c] / rating_n[c], 2) if rating_n[c] else 0.0, **timestamps(created))
+            row = {**pool[c], "id": g.course_id(c), "instructor_id": g.user_id(g.instructor_user(g.course_owner(c))),
+                   "status": "published" if pub else "draft", "is_published": pub,
+                   "published_at": at(created + 30) if pub else None,
+                   "enrollment_count": enrolled[c], "rating_count": rating_n[c],
+                   "rating": round(rating_sum[c] / rating_n[c], 2) if rating_n[c] else 0.0, **timestamps(created)}
             row["slug"] = f"{_slug(row['title'])}-{c + 1}"
             yield row
 
@@ -240,30 +292,36 @@ def _slug(title: str) -> str:
 def _content(g: Graph) -> Iterator[tuple[str, Rows]]:
     sc = g.scale
 
+    n_sections = g.n_courses * sc.sections_per_course
+    n_videos = g.n_courses * g.videos_per_course()
+
     def sections() -> Iterator[dict]:
+        pool = _pool(g, SectionRow, "course_sections", n_sections)
         for c in range(g.n_courses):
             for k in range(sc.sections_per_course):
                 n = c * sc.sections_per_course + k
-                yield SectionRow.build(id=seeded_uuid(g.seed, "course_sections", n), course_id=g.course_id(c),
-                                       order=k + 1, **timestamps(61 + c * 7 + k * 0.1))
+                yield {**pool[n % len(pool)], "id": g.key("course_sections", n), "course_id": g.course_id(c),
+                       "order": k + 1, **timestamps(61 + c * 7 + k * 0.1)}
 
     def videos() -> Iterator[dict]:
+        pool = _pool(g, VideoRow, "videos", n_videos)
         for c in range(g.n_courses):
             for k in range(g.videos_per_course()):
                 n = g.video_index(c, k)
                 section_n = c * sc.sections_per_course + k // sc.videos_per_section
-                vid = seeded_uuid(g.seed, "videos", n)
-                yield VideoRow.build(id=vid, course_id=g.course_id(c),
-                                     section_id=seeded_uuid(g.seed, "course_sections", section_n), media_file_id=None,
-                                     video_url=f"https://cdn.unpuzzle.test/videos/{vid}.mp4", order=k + 1,
-                                     is_preview=k == 0, **timestamps(62 + c * 7 + k * 0.1))
+                vid = g.key("videos", n)
+                yield {**pool[n % len(pool)], "id": vid, "course_id": g.course_id(c),
+                       "section_id": g.key("course_sections", section_n), "media_file_id": None,
+                       "video_url": f"https://cdn.unpuzzle.test/videos/{vid}.mp4", "order": k + 1,
+                       "is_preview": k == 0, **timestamps(62 + c * 7 + k * 0.1)}
 
     def quizzes() -> Iterator[dict]:
+        pool = _pool(g, QuizRow, "quizzes", n_videos)
         for c in range(g.n_courses):
             for k in range(g.videos_per_course()):
                 n = g.video_index(c, k)
-                yield QuizRow.build(id=seeded_uuid(g.seed, "quizzes", n), video_id=seeded_uuid(g.seed, "videos", n),
-                                    course_id=g.course_id(c), timestamp_seconds=60, **timestamps(63 + c * 7 + k * 0.1))
+                yield {**pool[n % len(pool)], "id": g.key("quizzes", n), "video_id": g.key("videos", n),
+                       "course_id": g.course_id(c), "timestamp_seconds": 60, **timestamps(63 + c * 7 + k * 0.1)}
 
     yield from _chunked(g, "course_sections", sections())
     yield from _chunked(g, "videos", videos())
@@ -286,7 +344,8 @@ def _media(g: Graph) -> Iterator[tuple[str, Rows]]:
                 assigned = m == 0  # the first file sits in the first section of the first course
                 yield _mixin(70 + n, id=mid, user_id=owner,
                              course_id=g.course_id(first_course) if assigned else None,
-                             course_section_id=seeded_uuid(g.seed, "course_sections", first_course * sc.sections_per_course) if assigned else None,
+                             course_section_id=(g.key("course_sections", first_course * sc.sections_per_course)
+                                                if assigned else None),
                              title=None, description=None, order_in_section=1 if assigned else None,
                              is_preview=False, is_published=True, filename=f"{session_key}_{name}",
                              original_filename=name, file_path=key, file_type="video", mime_type="video/mp4",
@@ -318,8 +377,7 @@ def _media(g: Graph) -> Iterator[tuple[str, Rows]]:
 
 
 def _learning(g: Graph) -> Iterator[tuple[str, Rows]]:
-    sc = g.scale
-    watched = min(sc.watched_videos_per_enrollment, g.videos_per_course())
+    watched = g.watched_per_enrollment
     total = g.videos_per_course()
 
     def enrollments() -> Iterator[dict]:
@@ -333,7 +391,7 @@ def _learning(g: Graph) -> Iterator[tuple[str, Rows]]:
 
     def course_progress() -> Iterator[dict]:
         for e, (s, c) in enumerate(g.enrollments):
-            done = [seeded_uuid(g.seed, "videos", g.video_index(c, k)) for k in range(watched)] if s >= len(accounts.STUDENTS) else []
+            done = [g.key("videos", g.video_index(c, k)) for k in range(watched)] if s >= len(accounts.STUDENTS) else []
             yield _mixin(200 + e * 0.01, id=seeded_uuid(g.seed, "course_progress", e), user_id=g.user_id(g.student_user(s)),
                          course_id=g.course_id(c), section_id=None, completed_videos=done,
                          last_video_id=done[-1] if done else None, total_watch_time=300 * len(done),
@@ -346,7 +404,7 @@ def _learning(g: Graph) -> Iterator[tuple[str, Rows]]:
             for k in range(watched):
                 n = e * watched + k
                 yield _mixin(205 + e * 0.01, id=seeded_uuid(g.seed, "video_progress", n), user_id=g.user_id(g.student_user(s)),
-                             video_id=seeded_uuid(g.seed, "videos", g.video_index(c, k)), course_id=g.course_id(c),
+                             video_id=g.key("videos", g.video_index(c, k)), course_id=g.course_id(c),
                              watch_time=300, last_position=300, completed=True, completion_percentage=100.0,
                              playback_speed=1.0, completed_at=at(206 + e * 0.01))
 
@@ -357,18 +415,20 @@ def _learning(g: Graph) -> Iterator[tuple[str, Rows]]:
             n = g.video_index(c, 0)
             passed = _h(g.seed, "quiz", e) % 2 == 0
             yield _mixin(207 + e * 0.01, id=seeded_uuid(g.seed, "quiz_attempts", e), user_id=g.user_id(g.student_user(s)),
-                         quiz_id=seeded_uuid(g.seed, "quizzes", n), video_id=seeded_uuid(g.seed, "videos", n),
+                         quiz_id=g.key("quizzes", n), video_id=g.key("videos", n),
                          started_at=at(207 + e * 0.01), completed_at=at(207 + e * 0.01),
                          answers={"answer": 0}, is_passed=passed, score=100.0 if passed else 0.0,
                          percentage=100.0 if passed else 0.0, time_taken=30, attempt_number=1)
 
     def reviews() -> Iterator[dict]:
+        pool = _pool(g, ReviewRow, "reviews", len(g.enrollments))
         for e, (s, c) in enumerate(g.enrollments):
             rating = g.review_rating(s, c)
             if rating is None:
                 continue
-            yield ReviewRow.build(id=seeded_uuid(g.seed, "reviews", e), user_id=g.user_id(g.student_user(s)),
-                                  course_id=g.course_id(c), rating=rating, **timestamps(220 + e * 0.01))
+            yield {**pool[e % len(pool)], "id": seeded_uuid(g.seed, "reviews", e),
+                   "user_id": g.user_id(g.student_user(s)), "course_id": g.course_id(c), "rating": rating,
+                   **timestamps(220 + e * 0.01)}
 
     yield from _chunked(g, "enrollments", enrollments())
     yield from _chunked(g, "course_progress", course_progress())
@@ -382,19 +442,16 @@ def _ai(g: Graph) -> Iterator[tuple[str, Rows]]:
         student = g.user_id(g.student_user(0))
         course = g.enrollments[0][1]
         session = seeded_uuid(g.seed, "ai_chats:session", 0)
+        pool = _pool(g, ChatRow, "ai_chats", 2)
         for k in range(2):
-            yield ChatRow.build(id=seeded_uuid(g.seed, "ai_chats", k), user_id=student, course_id=g.course_id(course),
-                                video_id=seeded_uuid(g.seed, "videos", g.video_index(course, 0)), session_id=session,
-                                context_data={"videoContext": {"startTime": 10 * k, "endTime": 10 * k + 30, "content": "Intro"}},
-                                **timestamps(300 + k))
+            yield {**pool[k], "id": seeded_uuid(g.seed, "ai_chats", k), "user_id": student,
+                   "course_id": g.course_id(course), "video_id": g.key("videos", g.video_index(course, 0)),
+                   "session_id": session,
+                   "context_data": {"videoContext": {"startTime": 10 * k, "endTime": 10 * k + 30, "content": "Intro"}},
+                   **timestamps(300 + k)}
 
     def recommendations() -> Iterator[dict]:
-        enrolled = {}
-        for s, c in g.enrollments:
-            enrolled.setdefault(s, set()).add(c)
-        pub = g.published
-        for s in range(min(g.n_students, 50)):
-            candidates = [c for c in pub if c not in enrolled.get(s, set())][:3]
+        for s, candidates in g.recommended():
             for k, c in enumerate(candidates):
                 yield _mixin(310 + s, id=seeded_uuid(g.seed, "course_recommendations", f"{s}:{c}"),
                              user_id=g.user_id(g.student_user(s)), course_id=g.course_id(c),

@@ -1,0 +1,220 @@
+"""The `harness` command (DESIGN.md "The command").
+
+    harness seed --db URL --scale small|medium|large --seed N [--reset] [--create-schema] [--json]
+    harness serve legacy [--host 127.0.0.1] [--port 5000] [--db URL] [--seed N] [--scale small]
+
+Exit codes: 0 ok, 1 a gate failed, 2 usage or configuration error (with a one-line reason),
+3 a target could not be started or reached. Progress goes to stderr and only on a terminal, so
+stdout stays clean for `--json` and CI logs stay quiet.
+"""
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+
+from harness.seed import (
+    SCALES,
+    SeedError,
+    SeedReport,
+    accounts,
+    database_url,
+    holds_rows,
+    open_database,
+    planned_rows,
+    seed_database,
+)
+
+EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+
+
+class ConfigError(click.ClickException):
+    """A usage or configuration problem: bad URL, unreachable database, missing schema, ..."""
+
+    exit_code = EXIT_USAGE
+
+
+class TargetError(click.ClickException):
+    """A target could not be started (a port already taken, say)."""
+
+    exit_code = EXIT_UNREACHABLE
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@contextlib.contextmanager
+def _progress(total: Callable[[], int], enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
+    """A rich progress bar over `total()` rows on a terminal; nothing otherwise."""
+    console = _stderr_console() if enabled else None
+    if console is None or not console.is_terminal:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("rows"), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("seeding", total=total())
+        yield lambda table, rows: bar.update(task, advance=rows, description=table)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="unpuzzle-migration-harness", prog_name="harness")
+def main() -> None:
+    """Verify and benchmark the Unpuzzle Flask -> Django migration."""
+
+
+# The verification areas (`verify`, `contract`, `data`, `load`, `security`, `scorecard`) join this
+# group as their packages land, each as one `@main.command()` here taking the common options of
+# DESIGN.md "The command" (--config, --legacy, --candidate, --out, --json) and returning its exit code.
+
+
+# -- harness seed -----------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--db", "db_url", required=True, envvar="DATABASE_URL", metavar="URL",
+              help="Database to seed (env DATABASE_URL). It must have the shared schema.")
+@click.option("--scale", type=click.Choice(list(SCALES)), default="small", show_default=True,
+              help="How much data: small (tests), medium (~55 k rows), large (>= 1 M rows).")
+@click.option("--seed", "seed_value", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+              help="Same seed, same rows (UUIDs and password hashes included).")
+@click.option("--reset", is_flag=True,
+              help="Delete the seeded tables' rows first (otherwise the database must be empty).")
+@click.option("--create-schema", is_flag=True,
+              help="Create the shared schema first, by starting the legacy app once on URL.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, even on a terminal.")
+def seed(db_url: str, scale: str, seed_value: int, reset: bool, create_schema: bool, as_json: bool,
+         quiet: bool) -> None:
+    """Fill a database that has the shared schema with the deterministic seed data."""
+    try:
+        if create_schema:
+            _create_legacy_schema(db_url)
+        with _progress(lambda: sum(planned_rows(scale, seed_value).values()), enabled=not quiet) as progress:
+            report = seed_database(db_url, scale=scale, seed=seed_value, reset=reset, progress=progress)
+    except SeedError as exc:
+        raise ConfigError(str(exc)) from None
+    click.echo(json.dumps(report.as_dict(), indent=2) if as_json else _describe(report))
+
+
+def _describe(report: SeedReport) -> str:
+    method = "COPY" if report.method == "copy" else "INSERT"
+    width = max(map(len, report.rows), default=5)
+    lines = [f"Seeded {report.url} (scale {report.scale}, seed {report.seed}, {method})"]
+    lines += [f"  {table:<{width}} {rows:>12,}" for table, rows in report.rows.items()]
+    lines.append(f"  {'total':<{width}} {report.total:>12,} rows in {report.seconds:.1f} s "
+                 f"({report.rows_per_second:,.0f} rows/s)")
+    return "\n".join(lines)
+
+
+def _start_legacy_app(url: str, **settings):
+    """The legacy app on `url`; its create_app() creates the shared schema where it is missing."""
+    open_database(url, must_exist=False).dispose()  # a one-line reason when the URL or server is bad
+    from legacy_flask import create_app
+
+    target = database_url(url).render_as_string(hide_password=False)
+    try:
+        return create_app({"DATABASE_URL": target, **settings})
+    except sa.exc.SQLAlchemyError as exc:
+        raise SeedError(f"could not create the schema: {str(exc).strip().splitlines()[0]}") from None
+
+
+def _create_legacy_schema(url: str) -> None:
+    """--create-schema: the only place `harness seed` touches an app, and only when asked."""
+    app = _start_legacy_app(url, REDIS_URL=None, RATELIMIT_ENABLED=False)
+    app.extensions["db_engine"].dispose()
+
+
+# -- harness serve ----------------------------------------------------------------------------------
+
+@main.group()
+def serve() -> None:
+    """Serve a bundled app on 127.0.0.1, seeded, for trying the API by hand."""
+
+
+@serve.command("legacy")
+@click.option("--host", default="127.0.0.1", show_default=True, help="A loopback address; nothing else is allowed.")
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.option("--db", "db_url", metavar="URL",
+              help="Database to serve (default: the embedded SQLite file under reports/).")
+@click.option("--scale", type=click.Choice(list(SCALES)), default="small", show_default=True,
+              help="Seed scale when the database is empty.")
+@click.option("--seed", "seed_value", type=click.IntRange(min=0), default=0, show_default=True, metavar="N")
+@click.option("--rate-limits/--no-rate-limits", default=False, show_default=True,
+              help="Enforce the API's rate limits (API.md §1.9).")
+def serve_legacy(host: str, port: int, db_url: str | None, scale: str, seed_value: int, rate_limits: bool) -> None:
+    """Create the schema, seed it if empty, and serve the legacy API with Flask-SocketIO's server."""
+    _require_loopback(host)
+    _require_free_port(host, port)
+    from legacy_flask.config import DEFAULT_DB
+    from legacy_flask.extensions import socketio
+
+    url = db_url or DEFAULT_DB
+    try:
+        parsed = database_url(url)
+        if db_url is None and parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)  # reports/ on a fresh checkout
+        app = _start_legacy_app(url, RATELIMIT_ENABLED=rate_limits)
+        engine = app.extensions["db_engine"]
+        if holds_rows(engine):
+            shown = engine.url.render_as_string(hide_password=True)
+            click.echo(f"Database {shown} already holds rows; serving it as is.")
+        else:
+            click.echo(_describe(seed_database(engine, scale=scale, seed=seed_value)))
+    except SeedError as exc:
+        raise ConfigError(str(exc)) from None
+    click.echo(_welcome(host, port, rate_limits))
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=True)
+
+
+def _require_loopback(host: str) -> None:
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ConfigError(f"refusing to listen on {host!r}: the harness serves on loopback only (e.g. 127.0.0.1)")
+
+
+def _require_free_port(host: str, port: int) -> None:
+    # Werkzeug would print its own advice and exit 1; say it in one line, with the documented code.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server's own socket does
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise TargetError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _welcome(host: str, port: int, rate_limits: bool) -> str:
+    base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    width = max(len(a.email) for a in accounts.DOCUMENTED)
+    lines = [f"Legacy Unpuzzle API on {base}/api/v1 (health: {base}/health, Socket.IO: {base}/socket.io/)",
+             "Accounts:"]
+    lines += [f"  {a.email:<{width}}  {a.password:<15} {', '.join(a.roles)}" for a in accounts.DOCUMENTED]
+    lines.append(f"  {'generated users':<{width}}  {accounts.GENERATED_PASSWORD:<15} "
+                 f"(student<N>@seed.unpuzzle.test, instructor<N>@seed.unpuzzle.test)")
+    lines.append(f"Rate limits {'on' if rate_limits else 'off (--rate-limits to enforce them)'}.")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
