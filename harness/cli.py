@@ -2,6 +2,7 @@
 
     harness seed --db URL --scale small|medium|large --seed N [--reset] [--create-schema] [--json]
     harness serve legacy [--host 127.0.0.1] [--port 5000] [--db URL] [--seed N] [--scale small]
+    harness replay --base-url http://127.0.0.1:5000 [--collection PATH] [--unique-user] [--json]
 
 Exit codes: 0 ok, 1 a gate failed, 2 usage or configuration error (with a one-line reason),
 3 a target could not be started or reached. Progress goes to stderr and only on a terminal, so
@@ -184,13 +185,61 @@ def serve_legacy(host: str, port: int, db_url: str | None, scale: str, seed_valu
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=True)
 
 
-def _require_loopback(host: str) -> None:
+DEFAULT_COLLECTION = Path(__file__).resolve().parent.parent.parent / "shared" / "legacy-api" / "unpuzzle-postman-collection.json"
+
+
+@main.command()
+@click.option("--base-url", required=True, metavar="URL", help="A running implementation of the API, on loopback.")
+@click.option("--collection", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_COLLECTION,
+              show_default=True, help="The Postman collection to play.")
+@click.option("--admin-email", default=accounts.ADMIN.email, show_default=True,
+              help="An admin account of the target (P10 needs one).")
+@click.option("--admin-password", default=accounts.ADMIN.password, show_default=True)
+@click.option("--unique-user", is_flag=True,
+              help="Sign up a fresh e-mail address instead of the collection's, so the replay can run again "
+                   "against a server that already has that user.")
+@click.option("--json", "as_json", is_flag=True, help="Print every step as JSON.")
+def replay(base_url: str, collection: Path, admin_email: str, admin_password: str, unique_user: bool,
+           as_json: bool) -> None:
+    """Play the real clients' Postman collection against a running server; exit 1 if any request
+    does not get its documented success status."""
+    import requests
+
+    from harness.replay.postman import HttpTransport
+    from harness.replay.unpuzzle_flow import UnpuzzleReplay
+
+    host = requests.utils.urlparse(base_url).hostname or ""
+    _require_loopback(host, "send requests to")
+    if not collection.is_file():
+        raise ConfigError(f"no Postman collection at {collection}")
+    runner = UnpuzzleReplay(HttpTransport(base_url), collection, admin=(admin_email, admin_password),
+                            unique_user=unique_user)
+    try:
+        report = runner.run()
+    except requests.ConnectionError as exc:
+        raise TargetError(f"cannot reach {base_url}: {exc.__class__.__name__}") from None
+    if as_json:
+        click.echo(json.dumps([{"id": s.rid, "name": s.name, "status": s.status, "expected": s.expected,
+                                "passed": s.passed, "fixup": s.fixup, "reproduce": s.curl} for s in report.steps],
+                              indent=2))
+    else:
+        click.echo(report.summary())
+        played = len(report.collection_steps)
+        click.echo(f"{played - sum(not s.passed for s in report.collection_steps)}/{played} collection requests "
+                   f"got their documented status ({len(report.steps) - played} fixup steps).")
+    if report.failures:
+        for step in report.failures:
+            click.echo(f"reproduce {step.rid}: {step.curl}", err=True)
+        raise SystemExit(EXIT_GATE_FAILED)
+
+
+def _require_loopback(host: str, action: str = "listen on") -> None:
     try:
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
     if not loopback:
-        raise ConfigError(f"refusing to listen on {host!r}: the harness serves on loopback only (e.g. 127.0.0.1)")
+        raise ConfigError(f"refusing to {action} {host!r}: the harness works on loopback only (e.g. 127.0.0.1)")
 
 
 def _require_free_port(host: str, port: int) -> None:

@@ -255,8 +255,9 @@ def test_serve_reports_a_taken_port_with_exit_3(runner, tmp_path, served):
     assert served == {} and not (tmp_path / "x.sqlite3").exists()
 
 
-def test_serve_legacy_answers_over_http(tmp_path):
-    """The real server, in its own process: health, then a documented login."""
+def test_serve_legacy_answers_over_http(runner, tmp_path):
+    """The real server, in its own process: health, a documented login, then the whole Postman
+    collection replayed over HTTP by `harness replay`."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([sys.executable, "-m", "harness.cli", "serve", "legacy", "--port", str(port),
@@ -280,6 +281,22 @@ def test_serve_legacy_answers_over_http(tmp_path):
         with urllib.request.urlopen(login, timeout=5) as resp:
             assert resp.status == 200
             assert json.load(resp)["data"]["user"]["email"] == accounts.INSTRUCTOR.email
+        replayed = runner.invoke(cli.main, ["replay", "--base-url", base])
+        assert replayed.exit_code == 0, replayed.output
+        assert "61/61 collection requests got their documented status" in replayed.stdout
+        again = runner.invoke(cli.main, ["replay", "--base-url", base])
+        assert again.exit_code == 1, "the collection's user exists now: its signup must be refused"
+        assert "reproduce P1: curl -i -X POST" in again.stderr
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.parametrize("base_url, code, reason", [
+    ("http://10.1.2.3:5000", 2, "refusing to send requests to '10.1.2.3'"),
+    ("http://127.0.0.1:1", 3, "cannot reach http://127.0.0.1:1"),
+])
+def test_replay_refuses_remote_hosts_and_reports_unreachable_ones(runner, base_url, code, reason):
+    result = runner.invoke(cli.main, ["replay", "--base-url", base_url])
+    assert result.exit_code == code
+    assert reason in result.stderr
