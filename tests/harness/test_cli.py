@@ -227,7 +227,7 @@ def test_serve_refuses_a_non_loopback_host(runner, tmp_path, host, served):
     result = runner.invoke(cli.main, ["serve", "legacy", "--host", host, "--db", f"sqlite:///{tmp_path / 'x.sqlite3'}"])
 
     assert result.exit_code == 2
-    assert result.stderr.strip() == (f"Error: refusing to listen on {host!r}: the harness serves on loopback only "
+    assert result.stderr.strip() == (f"Error: refusing to listen on {host!r}: the harness works on loopback only "
                                      f"(e.g. 127.0.0.1)")
     assert served == {} and not (tmp_path / "x.sqlite3").exists()
 
