@@ -1,4 +1,5 @@
-"""Celery tasks. Eager (in-process) by default; on Redis when CELERY_BROKER_URL / REDIS_URL is set."""
+"""Celery tasks. Eager (in-process) by default; sent to a broker (Redis, say) when CELERY_BROKER_URL is set,
+and run by a worker started from `legacy_flask.celery_worker`."""
 from __future__ import annotations
 
 import contextlib

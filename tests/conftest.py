@@ -290,18 +290,22 @@ REDIS_URL = os.environ.get("HARNESS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A real Redis (db 15, flushed before and after). Required in CI like PostgreSQL."""
+def redis_url(worker_id) -> Iterator[str]:
+    """A real Redis database of this test process's own (flushed before and after): the configured
+    one for the first pytest-xdist worker, the ones below it for the others. Required in CI."""
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL)
+    index = int(worker_id.removeprefix("gw")) if worker_id.startswith("gw") else 0
+    parsed = sa.engine.make_url(REDIS_URL)  # same URL grammar: redis://host:port/db
+    url = str(parsed.set(database=str(int(parsed.database or 0) - index)))
+    client = redis.Redis.from_url(url)
     try:
         client.ping()
     except Exception as exc:  # pragma: no cover - depends on the machine
         if REQUIRE_PG:
-            pytest.fail(f"Redis is required in CI but unreachable at {REDIS_URL}: {exc}")
-        pytest.skip(f"Redis unreachable at {REDIS_URL}")
+            pytest.fail(f"Redis is required in CI but unreachable at {url}: {exc}")
+        pytest.skip(f"Redis unreachable at {url}")
     client.flushdb()
-    yield REDIS_URL
+    yield url
     client.flushdb()
     client.close()
