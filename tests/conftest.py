@@ -309,3 +309,43 @@ def redis_url(worker_id) -> Iterator[str]:
     yield url
     client.flushdb()
     client.close()
+
+
+# --- API.md's envelope and shared objects, as the route tests assert them ------------------------
+
+def data(resp, status: int = 200) -> dict:
+    """The `data` of a success envelope, after checking the status and the envelope."""
+    body = resp.get_json()
+    assert resp.status_code == status, body
+    assert body["ok"] is True and body["success"] is True
+    return body["data"]
+
+
+def error(resp, status: int, code: str, field: str | None = None) -> dict:
+    """The `error` of an error envelope, after checking status, envelope, code and (optionally) the field."""
+    body = resp.get_json()
+    assert resp.status_code == status, body
+    assert body["ok"] is False and body["success"] is False and body["error"]["code"] == code, body
+    if field is not None:
+        assert body["error"]["details"]["field"] == field, body
+    return body["error"]
+
+
+#: Key sets of the shared response objects of API.md §2.
+USER_KEYS = {"id", "email", "username", "full_name", "display_name", "avatar_url", "phone", "bio", "status",
+             "email_verified", "roles", "permissions", "metadata", "last_login_at", "created_at", "updated_at"}
+SESSION_KEYS = {"id", "ip_address", "user_agent", "device_info", "is_active", "is_current", "created_at",
+                "last_activity", "expires_at"}
+INSTRUCTOR_KEYS = {"id", "name", "email", "avatar", "bio", "expertise", "coursesCount", "studentsCount"}
+SUMMARY_KEYS = {"id", "title", "description", "shortDescription", "thumbnailUrl", "instructor", "price", "currency",
+                "duration", "difficulty", "language", "category", "tags", "videos", "enrollmentCount", "rating",
+                "ratingCount", "isPublished", "isFree", "status", "publishedAt", "createdAt", "updatedAt"}
+DETAIL_KEYS = SUMMARY_KEYS | {"sections", "prerequisites", "learningOutcomes", "targetAudience", "courseStructure",
+                              "seoMetadata", "version"}
+VIDEO_KEYS = {"id", "courseId", "sectionId", "mediaFileId", "title", "description", "duration", "order", "videoUrl",
+              "videoProvider", "thumbnailUrl", "transcript", "transcriptUrl", "subtitlesUrl", "isPreview",
+              "isDownloadable", "resources", "quizPoints", "createdAt", "updatedAt"}
+QUIZ_PUBLIC_KEYS = {"id", "timestamp", "question", "options"}
+SECTION_KEYS = {"id", "courseId", "title", "description", "order", "isPublished", "isPreview", "createdAt", "updatedAt"}
+REVIEW_KEYS = {"id", "userId", "userName", "userAvatar", "courseId", "rating", "title", "comment", "pros", "cons",
+               "helpful", "verified", "createdAt", "updatedAt"}

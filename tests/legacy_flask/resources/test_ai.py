@@ -12,30 +12,12 @@ import sqlalchemy as sa
 from harness.seed import accounts
 from legacy_flask.models import (AIChat, Course, CourseProgress, CourseRecommendation, Enrollment, Video, VideoProgress,
                                  utcnow)
+from tests.conftest import SUMMARY_KEYS, data, error
 
 AI = "/api/v1/ai"
-SUMMARY_KEYS = {"id", "title", "description", "shortDescription", "thumbnailUrl", "instructor", "price", "currency",
-                "duration", "difficulty", "language", "category", "tags", "videos", "enrollmentCount", "rating",
-                "ratingCount", "isPublished", "isFree", "status", "publishedAt", "createdAt", "updatedAt"}
 MESSAGE_KEYS = {"id", "role", "content", "timestamp"}  # + videoContext on user messages, + intent when known
 ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
-
-
-def data(resp, status: int = 200) -> dict:
-    body = resp.get_json()
-    assert resp.status_code == status, body
-    assert body["ok"] is True and body["success"] is True
-    return body["data"]
-
-
-def error(resp, status: int, code: str, field: str | None = None) -> dict:
-    body = resp.get_json()
-    assert resp.status_code == status, body
-    assert body["ok"] is False and body["success"] is False and body["error"]["code"] == code, body
-    if field is not None:
-        assert body["error"]["details"]["field"] == field, body
-    return body["error"]
 
 
 def chats(db) -> list[AIChat]:

@@ -10,11 +10,7 @@ import sqlalchemy as sa
 
 from harness.seed import accounts
 from legacy_flask.models import User, UserPermission, UserSession, Permission
-
-USER_KEYS = {"id", "email", "username", "full_name", "display_name", "avatar_url", "phone", "bio", "status",
-             "email_verified", "roles", "permissions", "metadata", "last_login_at", "created_at", "updated_at"}
-SESSION_KEYS = {"id", "ip_address", "user_agent", "device_info", "is_active", "is_current", "created_at",
-                "last_activity", "expires_at"}
+from tests.conftest import SESSION_KEYS, USER_KEYS
 
 
 def error_code(resp) -> str:

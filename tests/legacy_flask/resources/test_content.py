@@ -6,25 +6,11 @@ import pytest
 import sqlalchemy as sa
 
 from legacy_flask.models import Course, CourseSection, MediaFile
+from tests.conftest import SECTION_KEYS, data, error
 
-SECTION_KEYS = {"id", "courseId", "title", "description", "order", "isPublished", "isPreview", "createdAt", "updatedAt"}
 BRIEF_KEYS = {"id", "title", "originalFilename", "filename", "fileType", "durationSeconds", "durationFormatted",
               "orderInSection", "isPreview", "isPublished"}
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
-
-
-def data(resp, status: int = 200) -> dict:
-    body = resp.get_json()
-    assert resp.status_code == status, body
-    assert body["ok"] is True and body["success"] is True
-    return body["data"]
-
-
-def error(resp, status: int, code: str) -> dict:
-    body = resp.get_json()
-    assert resp.status_code == status, body
-    assert body["ok"] is False and body["success"] is False and body["error"]["code"] == code, body
-    return body["error"]
 
 
 def sections_url(course_id: str) -> str:

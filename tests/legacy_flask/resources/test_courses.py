@@ -9,37 +9,11 @@ import sqlalchemy as sa
 
 from harness.seed import accounts
 from legacy_flask.models import Course, CourseRecommendation, Review, User, utcnow
+from tests.conftest import DETAIL_KEYS, INSTRUCTOR_KEYS, QUIZ_PUBLIC_KEYS, REVIEW_KEYS, SECTION_KEYS, SUMMARY_KEYS, VIDEO_KEYS, data, error
 
 COURSES = "/api/v1/courses"
 RECOMMENDED = "/api/v1/courses/recommended"
-SUMMARY_KEYS = {"id", "title", "description", "shortDescription", "thumbnailUrl", "instructor", "price", "currency",
-                "duration", "difficulty", "language", "category", "tags", "videos", "enrollmentCount", "rating",
-                "ratingCount", "isPublished", "isFree", "status", "publishedAt", "createdAt", "updatedAt"}
-INSTRUCTOR_KEYS = {"id", "name", "email", "avatar", "bio", "expertise", "coursesCount", "studentsCount"}
-DETAIL_KEYS = SUMMARY_KEYS | {"sections", "prerequisites", "learningOutcomes", "targetAudience", "courseStructure",
-                              "seoMetadata", "version"}
-VIDEO_KEYS = {"id", "courseId", "sectionId", "mediaFileId", "title", "description", "duration", "order", "videoUrl",
-              "videoProvider", "thumbnailUrl", "transcript", "transcriptUrl", "subtitlesUrl", "isPreview",
-              "isDownloadable", "resources", "quizPoints", "createdAt", "updatedAt"}
-SECTION_KEYS = {"id", "courseId", "title", "description", "order", "isPublished", "isPreview", "createdAt", "updatedAt"}
-QUIZ_PUBLIC_KEYS = {"id", "timestamp", "question", "options"}
-REVIEW_KEYS = {"id", "userId", "userName", "userAvatar", "courseId", "rating", "title", "comment", "pros", "cons",
-               "helpful", "verified", "createdAt", "updatedAt"}
 UNKNOWN_IDS = ["9b2e0c43-0000-4000-8000-000000000000", "not-a-uuid", "123"]
-
-
-def data(resp, status: int = 200) -> dict:
-    body = resp.get_json()
-    assert resp.status_code == status, body
-    assert body["ok"] is True and body["success"] is True
-    return body["data"]
-
-
-def error(resp, status: int, code: str) -> dict:
-    body = resp.get_json()
-    assert resp.status_code == status, body
-    assert body["ok"] is False and body["error"]["code"] == code, body
-    return body["error"]
 
 
 def published(db) -> list[Course]:

@@ -10,38 +10,14 @@ import sqlalchemy as sa
 from harness.seed import accounts
 from legacy_flask import events
 from legacy_flask.models import Course, CourseSection, Enrollment, MediaFile, Quiz, Video
+from tests.conftest import DETAIL_KEYS, SECTION_KEYS, SUMMARY_KEYS, VIDEO_KEYS, data, error
 
 BASE = "/api/v1/instructor"
-SUMMARY_KEYS = {"id", "title", "description", "shortDescription", "thumbnailUrl", "instructor", "price", "currency",
-                "duration", "difficulty", "language", "category", "tags", "videos", "enrollmentCount", "rating",
-                "ratingCount", "isPublished", "isFree", "status", "publishedAt", "createdAt", "updatedAt"}
-DETAIL_KEYS = SUMMARY_KEYS | {"sections", "prerequisites", "learningOutcomes", "targetAudience", "courseStructure",
-                              "seoMetadata", "version"}
 STATS_KEYS = {"enrollmentCount", "completionCount", "rating", "ratingCount", "videoCount"}
-VIDEO_KEYS = {"id", "courseId", "sectionId", "mediaFileId", "title", "description", "duration", "order", "videoUrl",
-              "videoProvider", "thumbnailUrl", "transcript", "transcriptUrl", "subtitlesUrl", "isPreview",
-              "isDownloadable", "resources", "quizPoints", "createdAt", "updatedAt"}
 QUIZ_KEYS = {"id", "timestamp", "question", "options", "correctAnswer", "explanation"}  # the owner sees answers
-SECTION_KEYS = {"id", "courseId", "title", "description", "order", "isPublished", "isPreview", "createdAt", "updatedAt"}
 
 QUIZ_POINT = {"timestamp": 30, "question": "Which one?", "options": ["a", "b", "c"], "correctAnswer": 2,
               "explanation": "Because c."}
-
-
-def data(resp, status: int = 200) -> dict:
-    body = resp.get_json()
-    assert resp.status_code == status, body
-    assert body["ok"] is True and body["success"] is True
-    return body["data"]
-
-
-def error(resp, status: int, code: str, field: str | None = None) -> dict:
-    body = resp.get_json()
-    assert resp.status_code == status, body
-    assert body["ok"] is False and body["success"] is False and body["error"]["code"] == code, body
-    if field is not None:
-        assert body["error"]["details"]["field"] == field, body
-    return body["error"]
 
 
 def fingerprint(db) -> dict:

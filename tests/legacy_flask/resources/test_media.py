@@ -19,6 +19,7 @@ from harness.seed import accounts
 from legacy_flask import events, storage, tasks
 from legacy_flask.models import MediaFile, UploadSession, Video, utcnow
 from legacy_flask.resources import media as media_routes
+from tests.conftest import data, error
 
 INITIATE = "/api/v1/media/upload/initiate"
 COMPLETE = "/api/v1/media/upload/complete"
@@ -41,20 +42,6 @@ FIELD_KEYS = {"key", "Content-Type", "policy", "x-amz-algorithm", "x-amz-credent
 COMPLETE_KEYS = {"mediaFileId", "cdnUrl", "storageUrl", "storageKey", "processingStatus"}
 PROGRESS_KEYS = {"sessionKey", "status", "progress", "uploadProgress", "bytesUploaded", "fileSize", "error",
                  "mediaFileId", "etaSeconds", "uploadSpeedMbps"}
-
-
-def data(resp, status: int = 200) -> dict:
-    body = resp.get_json()
-    assert resp.status_code == status, body
-    assert body["ok"] is True and body["success"] is True
-    return body["data"]
-
-
-def error(resp, status: int, code: str) -> dict:
-    body = resp.get_json()
-    assert resp.status_code == status, body
-    assert body["ok"] is False and body["success"] is False and body["error"]["code"] == code, body
-    return body["error"]
 
 
 def upload_request(**overrides) -> dict:

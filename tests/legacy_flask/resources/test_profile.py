@@ -6,24 +6,9 @@ import sqlalchemy as sa
 
 from harness.seed import accounts
 from legacy_flask.models import User, UserActivity, UserSession
+from tests.conftest import USER_KEYS, data, error
 
 PROFILE = "/api/v1/user/profile"
-USER_KEYS = {"id", "email", "username", "full_name", "display_name", "avatar_url", "phone", "bio", "status",
-             "email_verified", "roles", "permissions", "metadata", "last_login_at", "created_at", "updated_at"}
-
-
-def data(resp, status: int = 200) -> dict:
-    body = resp.get_json()
-    assert resp.status_code == status, body
-    assert body["ok"] is True and body["success"] is True and set(body) == {"ok", "success", "data"}
-    return body["data"]
-
-
-def error(resp, status: int, code: str) -> dict:
-    body = resp.get_json()
-    assert resp.status_code == status, body
-    assert body["ok"] is False and body["success"] is False and body["error"]["code"] == code, body
-    return body["error"]
 
 
 def user_row(db, user_id: str) -> User:

@@ -9,29 +9,14 @@ from harness.seed import accounts
 from legacy_flask import events
 from legacy_flask.models import (Course, CourseProgress, Enrollment, Quiz, QuizAttempt, Review, Video,
                                  VideoProgress)
+from tests.conftest import REVIEW_KEYS, data, error
 
 STUDENT = "/api/v1/student"
 COURSE_PROGRESS_KEYS = {"userId", "courseId", "videosCompleted", "totalVideos", "percentComplete", "lastAccessedAt",
                         "certificateEarnedAt", "quizScores"}
 VIDEO_PROGRESS_KEYS = {"userId", "videoId", "watchedSeconds", "totalSeconds", "percentComplete", "lastPosition",
                        "playbackSpeed", "lastWatchedAt", "completedAt", "quizAttempts", "reflectionCount", "bookmarks"}
-REVIEW_KEYS = {"id", "userId", "userName", "userAvatar", "courseId", "rating", "title", "comment", "pros", "cons",
-               "helpful", "verified", "createdAt", "updatedAt"}
 UNKNOWN_IDS = ["9b2e0c43-0000-4000-8000-000000000000", "not-a-uuid"]
-
-
-def data(resp, status: int = 200) -> dict:
-    body = resp.get_json()
-    assert resp.status_code == status, body
-    assert body["ok"] is True and body["success"] is True
-    return body["data"]
-
-
-def error(resp, status: int, code: str) -> dict:
-    body = resp.get_json()
-    assert resp.status_code == status, body
-    assert body["ok"] is False and body["error"]["code"] == code, body
-    return body["error"]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from harness.seed import accounts
 from legacy_flask.models import Course, MediaFile, Video
+from tests.conftest import data, error
 
 KB = 1024
 LIMITS = {"videos": 8 * KB, "thumbnails": 2 * KB, "documents": 4 * KB}
@@ -22,20 +23,6 @@ STORED_NAME = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3
 @pytest.fixture
 def app_config(app_config):
     return {**app_config, "UPLOAD_LIMITS": LIMITS, "MAX_CONTENT_LENGTH": MAX_BODY}
-
-
-def data(resp, status: int = 200) -> dict:
-    body = resp.get_json()
-    assert resp.status_code == status, body
-    assert body["ok"] is True and body["success"] is True
-    return body["data"]
-
-
-def error(resp, status: int, code: str) -> dict:
-    body = resp.get_json()
-    assert resp.status_code == status, body
-    assert body["ok"] is False and body["success"] is False and body["error"]["code"] == code, body
-    return body["error"]
 
 
 def media_count(db) -> int:
