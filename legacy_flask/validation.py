@@ -45,6 +45,8 @@ class Str(Field):
     def parse(self, value: Any) -> str:
         if not isinstance(value, str):
             raise FieldError("must be a string")
+        if "\x00" in value:  # no database column can hold it (PostgreSQL refuses NUL in text)
+            raise FieldError("must not contain NUL characters")
         if len(value.strip()) < self.min_len:
             raise FieldError("must not be empty" if self.min_len == 1 else f"must be at least {self.min_len} characters")
         if self.max_len is not None and len(value) > self.max_len:
@@ -59,15 +61,24 @@ class Str(Field):
 @dataclass(slots=True)
 class Email(Field):
     def parse(self, value: Any) -> str:
-        if not isinstance(value, str) or len(value) > 255 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value.strip()):
+        if (not isinstance(value, str) or len(value) > 255 or "\x00" in value
+                or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value.strip())):
             raise FieldError("must be a valid email address")
         return value.strip().lower()
 
 
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+
 @dataclass(slots=True)
 class Int(Field):
+    """An integer. Unless `big`, it must fit the INTEGER columns it is stored in (32 bits), so an
+    oversized value is a 400 here instead of a database error."""
+
     min: int | None = None
     max: int | None = None
+    big: bool = False
 
     def parse(self, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -75,6 +86,9 @@ class Int(Field):
                 value = int(value)
             else:
                 raise FieldError("must be an integer")
+        low, high = (-INT64_MAX - 1, INT64_MAX) if self.big else (INT32_MIN, INT32_MAX)
+        if not low <= value <= high:
+            raise FieldError("is out of range")
         if self.min is not None and value < self.min:
             raise FieldError(f"must be at least {self.min}")
         if self.max is not None and value > self.max:
@@ -136,11 +150,25 @@ class Uuid(Field):
         return value.lower()
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
 @dataclass(slots=True)
 class Obj(Field):
+    """A free-form JSON object (stored as JSONB, which cannot hold NUL characters)."""
+
     def parse(self, value: Any) -> dict:
         if not isinstance(value, dict):
             raise FieldError("must be an object")
+        if _holds_nul(value):
+            raise FieldError("must not contain NUL characters")
         return value
 
 
@@ -158,6 +186,8 @@ class List(Field):
         if self.max_items is not None and len(value) > self.max_items:
             raise FieldError(f"must have at most {self.max_items} entries")
         if self.item is None:
+            if _holds_nul(value):
+                raise FieldError("must not contain NUL characters")
             return value
         out = []
         for i, v in enumerate(value):

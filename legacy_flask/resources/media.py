@@ -23,7 +23,7 @@ from ..models import MediaFile, UploadSession, Video, new_id, utcnow
 from ..pagination import page_params, paged, paginate
 from ..storage import (MAX_UPLOAD_BYTES, PRESIGN_EXPIRY_SECONDS, ObjectMissing, StorageError, backend_for, media_backend, sanitized_filename)
 from ..tasks import process_media
-from ..validation import Int, Str, StrList, Uuid, parse_body, parse_query
+from ..validation import Int, Str, StrList, Uuid, is_uuid, parse_body, parse_query
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,8 @@ def storage_key(user_id: str, session_key: str, filename: str) -> str:
 
 def own_upload_session(session_key: str) -> UploadSession:
     """The caller's upload session; another user's session is as unknown as a missing one (404)."""
+    if not is_uuid(session_key):  # session keys are UUIDs: anything else names no session
+        raise NotFound("Upload session not found")
     up = db.session().scalar(sa.select(UploadSession).where(
         UploadSession.session_key == session_key, UploadSession.is_deleted.is_(False)))
     if up is None or up.user_id != current().user_id:

@@ -3,6 +3,7 @@ type, expired and forged tokens. Each gets its documented status and the error e
 and leaves the database exactly as it was."""
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -113,3 +114,30 @@ def test_expired_and_forged_tokens_are_401_on_every_protected_route(app, admin, 
 def test_anonymous_calls_to_protected_routes_are_401(anon, ids, route):
     resp = anon.client.open(fill(route.path, ids), method=route.method)
     assert_error(resp, 401, "AUTH_REQUIRED")
+
+
+# --- values no column can hold -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+@pytest.mark.parametrize("route, field, value", [
+    ("P14", "full_name", "nul\x00byte"),
+    ("P14", "metadata", {"bio": "nul\x00byte"}),
+    ("P25", "watchedSeconds", 10**12),
+    ("P31", "duration", 2**31),
+    ("P37", "order", -(2**31) - 1),
+], ids=["nul-string", "nul-in-json", "int-overflow-progress", "int-overflow-duration", "int-underflow-order"])
+def test_values_beyond_the_columns_are_400_not_500(admin, db, ids, route, field, value):
+    """PostgreSQL refuses NUL characters and 32-bit overflows; the API must say 400 before the database does."""
+    spec = next(r for r in ROUTES if r.rid == route)
+    body = {**json.loads(body_for(spec, ids)), field: value}
+    before = snapshot(db)
+    resp = admin.request(spec.method, fill(spec.path, ids), json=body)
+    assert_error(resp, 400, "INVALID_REQUEST")
+    assert resp.get_json()["error"]["details"]["field"] == field
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+@pytest.mark.parametrize("path", ["/api/v1/courses?search=a%00b", "/api/v1/media/upload/progress/%00"])
+def test_nul_in_query_or_path_is_not_a_500(admin, path):
+    assert admin.get(path).status_code in (400, 404)
