@@ -1,0 +1,1 @@
+"""The golden contracts of contracts/: loading them and validating them against their official specs."""
