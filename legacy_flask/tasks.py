@@ -1,40 +1,46 @@
 """Celery tasks. Eager (in-process) by default; sent to a broker (Redis, say) when CELERY_BROKER_URL is set,
-and run by a worker started from `legacy_flask.celery_worker`."""
+and run by a worker started from `legacy_flask.celery_worker`.
+
+Each Flask app gets its own Celery app (Flask's documented pattern), so two apps in one process —
+an eager one and one with a broker — never share a connection pool.
+"""
 from __future__ import annotations
 
 import contextlib
 from typing import Any
 
-from celery import Celery
+from celery import Celery, Task, shared_task
 from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
 
-celery_app = Celery("legacy_flask")
 
-_worker_app: Flask | None = None  # the app a worker process runs tasks for (init_celery sets it)
+class FlaskTask(Task):
+    """Runs inside its Flask app's context. An eager task already runs inside the request's context;
+    pushing a second one would, on pop, tear down the request's scoped DB session, so only a worker
+    pushes its own."""
+
+    abstract = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        context = contextlib.nullcontext() if has_app_context() else self.app.flask_app.app_context()
+        with context:
+            return self.run(*args, **kwargs)
 
 
-def init_celery(app: Flask) -> None:
-    global _worker_app
+def init_celery(app: Flask) -> Celery:
     broker = app.config.get("CELERY_BROKER_URL")
-    celery_app.conf.update(
-        broker_url=broker or "memory://",
-        result_backend=None,
-        task_always_eager=broker is None,
-        task_eager_propagates=True,
-    )
-    app.extensions["celery"] = celery_app
-    _worker_app = app
+    celery = Celery(app.import_name, task_cls=FlaskTask)
+    celery.flask_app = app  # type: ignore[attr-defined]
+    celery.conf.update(broker_url=broker or "memory://", result_backend=None,
+                       task_always_eager=broker is None, task_eager_propagates=True)
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery
 
 
-def _app_context() -> contextlib.AbstractContextManager[Any]:
-    # An eager task runs inside the request's app context. Pushing a second one would, on pop,
-    # tear down the request's scoped DB session, so only a worker pushes its own.
-    if has_app_context():
-        return contextlib.nullcontext()
-    if _worker_app is None:  # pragma: no cover - a worker always imports the app first
-        raise RuntimeError("init_celery() has not been called")
-    return _worker_app.app_context()
+def send(task: Any, *args: Any) -> Any:
+    """Run `task` through the current Flask app's Celery app (eagerly, or onto its broker)."""
+    return current_app.extensions["celery"].tasks[task.name].delay(*args)
 
 
 def probe_media(media: Any) -> dict[str, Any]:
@@ -43,7 +49,7 @@ def probe_media(media: Any) -> dict[str, Any]:
     return {}
 
 
-@celery_app.task(name="legacy_flask.process_media")
+@shared_task(name="legacy_flask.process_media")
 def process_media(media_file_id: str) -> str:
     """P57: extract a media file's metadata and record the outcome on its row. Returns the final
     processing status ('completed' or 'failed'), or 'missing' for an unknown or deleted file.
@@ -51,7 +57,7 @@ def process_media(media_file_id: str) -> str:
     Runs in its own session and transaction, so it behaves the same eagerly and on a worker."""
     from .models import MediaFile, utcnow
 
-    with _app_context(), Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
+    with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
         media = session.get(MediaFile, media_file_id)
         if media is None or media.is_deleted:
             return "missing"

@@ -22,7 +22,7 @@ from ..errors import ApiError, InvalidRequest, NotFound, invalid_field
 from ..models import MediaFile, UploadSession, Video, new_id, utcnow
 from ..pagination import page_params, paged, paginate
 from ..storage import (MAX_UPLOAD_BYTES, PRESIGN_EXPIRY_SECONDS, ObjectMissing, StorageError, backend_for, media_backend, sanitized_filename)
-from ..tasks import process_media
+from ..tasks import process_media, send
 from ..validation import Int, Str, StrList, Uuid, is_uuid, parse_body, parse_query
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ class MediaProcess(ApiResource):
     def post(self, media_file_id: str):
         media = media_or_404(media_file_id)
         require_media_owner(media)
-        process_media.delay(media.id)  # eager by default: done when this returns
+        send(process_media, media.id)  # eager by default: done when this returns
         db.session().refresh(media)
         return ok(serializers.media_file(media))
 

@@ -353,7 +353,7 @@ def test_process_guards(owner, other, anon, seeded):
 
 def test_the_task_skips_unknown_files(app):
     with app.app_context():
-        assert tasks.process_media.delay(UNKNOWN).get() == "missing"
+        assert tasks.send(tasks.process_media, UNKNOWN).get() == "missing"
 
 
 # --- P58 ----------------------------------------------------------------------------------------------
