@@ -27,8 +27,8 @@ class ApiResource(flask_restful.Resource):
 
     def dispatch_request(self, *args, **kwargs):
         method = request.method.lower()
-        headers = ratelimit.check(request.endpoint or type(self).__name__, self.rate_limits.get(method))
+        ratelimit.check(request.endpoint or type(self).__name__, self.rate_limits.get(method))
         resp = super().dispatch_request(*args, **kwargs)
         if not isinstance(resp, Response):  # pragma: no cover - every handler returns a Response
             raise TypeError(f"{type(self).__name__}.{method} must return a Response")
-        return ratelimit.add_headers(resp, headers)
+        return resp

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from limits import RateLimitItem, parse, storage, strategies
 
 from .auth.identity import presented_token
@@ -23,6 +23,7 @@ DEFAULT_AUTHENTICATED = "500/minute"
 def init_rate_limiter(app: Flask) -> None:
     store = storage.storage_from_string(app.config["RATELIMIT_STORAGE_URL"])
     app.extensions["rate_limiter"] = strategies.FixedWindowRateLimiter(store)
+    app.after_request(add_headers)
 
 
 def _caller_key() -> tuple[str, bool]:
@@ -33,8 +34,9 @@ def _caller_key() -> tuple[str, bool]:
     return f"ip:{request.remote_addr or 'unknown'}", False
 
 
-def check(endpoint: str, spec: str | None) -> dict[str, str] | None:
-    """Count this request against its limit. Returns the headers to add, or None when disabled."""
+def check(endpoint: str, spec: str | None) -> None:
+    """Count this request against its limit; its X-RateLimit-* headers go on whatever response the
+    request ends with, errors included (see `add_headers`)."""
     if not current_app.config["RATELIMIT_ENABLED"]:
         return None
     limiter: strategies.FixedWindowRateLimiter = current_app.extensions["rate_limiter"]
@@ -45,13 +47,13 @@ def check(endpoint: str, spec: str | None) -> dict[str, str] | None:
     reset = int(math.ceil(stats.reset_time))
     headers = {"X-RateLimit-Limit": str(item.amount), "X-RateLimit-Remaining": str(max(0, stats.remaining)),
                "X-RateLimit-Reset": str(reset)}
+    g.rate_limit_headers = headers
     if not allowed:
-        headers["Retry-After"] = str(max(1, reset - int(time.time())))
-        raise RateLimited("Rate limit exceeded", headers=headers)
-    return headers
+        raise RateLimited("Rate limit exceeded", headers={"Retry-After": str(max(1, reset - int(time.time())))})
 
 
-def add_headers(resp: Response, headers: dict[str, str] | None) -> Response:
-    for k, v in (headers or {}).items():
+def add_headers(resp: Response) -> Response:
+    """after_request: the counted request's rate-limit headers, on success and error responses alike."""
+    for k, v in (getattr(g, "rate_limit_headers", None) or {}).items():
         resp.headers[k] = v
     return resp

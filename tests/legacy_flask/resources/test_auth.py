@@ -361,3 +361,13 @@ def test_rate_limits_are_keyed_per_user_when_authenticated(app_config):
     assert statuses[:60] == [200] * 60 and statuses[60] == 429
     assert callers[1].get("/api/v1/user/profile").status_code == 200
     app.extensions["db_engine"].dispose()
+
+
+def test_rate_limit_headers_are_on_error_responses_too(app_config):
+    from legacy_flask import create_app
+
+    app = create_app({**app_config, "RATELIMIT_ENABLED": True})
+    resp = app.test_client().post("/api/v1/auth/login", json={"email": "nobody@unpuzzle.test", "password": "wrong-one"})
+    assert resp.status_code == 401
+    assert resp.headers["X-RateLimit-Limit"] == "10" and resp.headers["X-RateLimit-Remaining"] == "9"
+    app.extensions["db_engine"].dispose()
