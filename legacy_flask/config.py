@@ -38,6 +38,8 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REDIS_URL": env.get("REDIS_URL") or None,
         # The JWT/CSRF secret. Both apps must share it during the blue-green window.
         "JWT_SECRET": env.get("JWT_SECRET", "unpuzzle-dev-secret-change-me-0123456789abcdef"),
+        # werkzeug's method string; e.g. "pbkdf2:sha256:10000" (the seed's cost) for test and load runs.
+        "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "pbkdf2:sha256"),
         "ACCESS_TOKEN_TTL": int(env.get("ACCESS_TOKEN_TTL", "3600")),
         "REFRESH_TOKEN_TTL": int(env.get("REFRESH_TOKEN_TTL", str(7 * 24 * 3600))),
         "COOKIE_SECURE": _env_bool("COOKIE_SECURE", False),

@@ -96,10 +96,14 @@ class Int(Field):
         return value
 
     def from_query(self, raw: str) -> int:
+        # "5" and "5.0" are the same integer (as in JSON bodies and JSON Schema); "5.5" and "abc" are not.
         try:
-            return self.parse(int(raw.strip()))
-        except ValueError as exc:
-            raise FieldError(str(exc) if isinstance(exc, FieldError) else "must be an integer") from None
+            number = float(raw.strip())
+        except ValueError:
+            raise FieldError("must be an integer") from None
+        if not math.isfinite(number) or not number.is_integer():
+            raise FieldError("must be an integer")
+        return self.parse(int(number))
 
 
 @dataclass(slots=True)

@@ -89,8 +89,9 @@ def db_url(request, tmp_path) -> Iterator[str]:
 
 @pytest.fixture
 def app_config(db_url, tmp_path) -> dict[str, Any]:
+    # Signups hash at the seed's PBKDF2 cost: werkzeug's default takes ~0.25 s a hash (same format either way).
     return {"DATABASE_URL": db_url, "TESTING": True, "RATELIMIT_ENABLED": False,
-            "UPLOAD_ROOT": str(tmp_path / "uploads"), "REDIS_URL": None}
+            "UPLOAD_ROOT": str(tmp_path / "uploads"), "REDIS_URL": None, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:10000"}
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Auth, sessions and RBAC (API.md §3.1, P1–P12). snake_case."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -157,10 +158,10 @@ class Sessions(ApiResource):
 
 class SessionDetail(ApiResource):
     @authenticated
-    def delete(self, session_id: str):
+    def delete(self, session_id: uuid.UUID):
         ident = current()
         try:
-            target = get_or_404(UserSession, session_id, "Session")
+            target = get_or_404(UserSession, str(session_id), "Session")
         except NotFound:
             raise NotFound("Session not found") from None
         if target.user_id != ident.user_id or not target.is_active:
@@ -236,7 +237,8 @@ def register(api: Api) -> None:
     api.add_resource(Sessions, "/api/v1/auth/sessions", endpoint="auth_sessions")
     # The literal revoke-all is registered before the parametrised session path (API.md §6 D3).
     api.add_resource(RevokeAllSessions, "/api/v1/auth/sessions/revoke-all", endpoint="auth_sessions_revoke_all")
-    api.add_resource(SessionDetail, "/api/v1/auth/sessions/<session_id>", endpoint="auth_session_detail")
+    # A UUID converter: `revoke-all` is then no session id, so the literal path answers only POST (405 otherwise).
+    api.add_resource(SessionDetail, "/api/v1/auth/sessions/<uuid:session_id>", endpoint="auth_session_detail")
     api.add_resource(Roles, "/api/v1/auth/roles", endpoint="auth_roles")
     api.add_resource(AssignRole, "/api/v1/auth/users/<user_id>/roles", endpoint="auth_assign_role")
     api.add_resource(CheckPermission, "/api/v1/auth/check-permission", endpoint="auth_check_permission")

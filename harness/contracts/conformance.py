@@ -1,0 +1,314 @@
+"""Run schemathesis 4 against an app in-process (WSGI) with contracts/openapi.yaml, and summarise the run.
+
+The reusable pieces of the conformance test (and of the later `harness contract` command):
+- `seeded_sqlite(path)` / `legacy_app(db_url, upload_root)`: the legacy app on a freshly seeded database, rate
+  limits off;
+- `Identities`: logs the documented accounts in once (POST /api/v1/auth/login) and hands out `Bearer` tokens, plus
+  a brand-new signed-up user for the operations that destroy the caller's session or account;
+- `load_schema(app, ...)`: the contract bound to the app, with the auth provider that picks the caller per
+  operation (`ROLE_FOR` / `DESTRUCTIVE`) and a deterministic, bounded schemathesis configuration;
+- `run(schema)`: drives the schemathesis engine (all phases: examples, coverage, fuzzing, stateful) and returns a
+  `ConformanceReport` (cases per phase, wall time, failures by operation and check).
+"""
+from __future__ import annotations
+
+import importlib
+import itertools
+import re
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.seed import accounts
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACT = ROOT / "contracts" / "openapi.yaml"
+NARROWED = ROOT / "contracts" / "narrowed-checks.yaml"
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+#: The caller per API.md row id. The admin passes every owner, instructor and enrolment guard (access.py), so it
+#: reaches every guarded branch; anything not listed runs as the admin.
+ROLE_FOR: dict[str, accounts.Account] = {}
+DEFAULT_ROLE = accounts.ADMIN
+#: Operations that revoke the caller's session(s), delete the caller or rewrite the caller's credentials: each
+#: of their cases runs as a user signed up just for it, so the seeded accounts' tokens stay valid.
+DESTRUCTIVE = frozenset({"P3", "P7", "P8", "P14", "P15"})
+
+
+#: The app under test, reached through configuration (an import string), never by importing its internals.
+LEGACY_FACTORY = "legacy_flask:create_app"
+
+
+def app_factory(spec: str = LEGACY_FACTORY):
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def seeded_sqlite(path: Path, *, scale: str = "small", seed: int = 0, factory: str = LEGACY_FACTORY) -> str:
+    """Create the shared schema in a new SQLite file (by starting the app once) and seed it; return its URL."""
+    from harness.seed import seed_database
+
+    url = f"sqlite:///{path}"
+    app = app_factory(factory)({"DATABASE_URL": url, "TESTING": True})
+    app.extensions["db_engine"].dispose()
+    seed_database(url, scale=scale, seed=seed)
+    return url
+
+
+def legacy_app(db_url: str, upload_root: Path, factory: str = LEGACY_FACTORY, **extra: Any):
+    """The app on `db_url`, rate limits off, and signups hashed at the seed's PBKDF2 cost (at werkzeug's
+    default cost a signup takes ~0.25 s and they would take most of the run; the hash format is the same)."""
+    return app_factory(factory)({"DATABASE_URL": db_url, "TESTING": True, "RATELIMIT_ENABLED": False,
+                                 "UPLOAD_ROOT": str(upload_root), "REDIS_URL": None,
+                                 "PASSWORD_HASH_METHOD": "pbkdf2:sha256:10000", **extra})
+
+
+class Identities:
+    """Bearer tokens of the seeded accounts (one login per account, cached) and of throwaway users."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self._tokens: dict[str, str] = {}
+        self._counter = itertools.count()
+        self.logins = 0
+        self.throwaways = 0
+
+    def _login(self, email: str, password: str) -> str:
+        client = self.app.test_client()
+        resp = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+        assert resp.status_code == 200, (email, resp.status_code, resp.get_json())
+        self.logins += 1
+        return resp.get_json()["data"]["access_token"]
+
+    def token(self, account: accounts.Account) -> str:
+        if account.key not in self._tokens:
+            self._tokens[account.key] = self._login(account.email, account.password)
+        return self._tokens[account.key]
+
+    def throwaway(self) -> str:
+        """Sign a new user up and log it in: a session (and account) a case may destroy."""
+        n = next(self._counter)
+        email, password = f"conformance-{n}@throwaway.test", "Throwaway123!"
+        resp = self.app.test_client().post("/api/v1/auth/signup", json={"email": email, "password": password})
+        assert resp.status_code == 201, (email, resp.status_code, resp.get_json())
+        self.throwaways += 1
+        return self._login(email, password)
+
+    def for_operation(self, api_id: str | None) -> str:
+        if api_id in DESTRUCTIVE:
+            return self.throwaway()
+        return self.token(ROLE_FOR.get(api_id or "", DEFAULT_ROLE))
+
+
+def api_id(operation) -> str | None:
+    return operation.definition.raw.get("x-api-id")
+
+
+def narrowed(path: Path = NARROWED) -> list[dict[str, str]]:
+    """The reviewed list of narrowed checks: [{operation, check, reason}]."""
+    if not path.exists():
+        return []
+    return list(yaml.safe_load(path.read_text()) or [])
+
+
+def config(*, max_examples: int = 5, seed: int = 0, phases: Iterable[str] = PHASES, stateful_steps: int = 8,
+           stateful_examples: int = 20,
+           narrowed_checks: list[dict[str, str]] | None = None):
+    """A deterministic, bounded schemathesis configuration: every default check on, except the narrowed ones."""
+    import schemathesis
+
+    phases = set(phases)
+    operations = []
+    for entry in narrowed_checks or []:
+        operations.append({"include-operation-id": entry["operation"], "checks": {entry["check"]: {"enabled": False}}})
+    data: dict[str, Any] = {
+        "seed": seed,
+        "workers": 1,
+        "suppress-health-check": ["all"],
+        "generation": {"max-examples": max_examples, "deterministic": True, "no-shrink": True,
+                       "database": "none", "mode": "all"},
+        "phases": {
+            "examples": {"enabled": "examples" in phases},
+            "coverage": {"enabled": "coverage" in phases},
+            "fuzzing": {"enabled": "fuzzing" in phases},
+            "stateful": {"enabled": "stateful" in phases, "max-steps": stateful_steps,
+                         "generation": {"max-examples": stateful_examples}},
+        },
+        "warnings": False,
+    }
+    if operations:
+        data["operations"] = operations
+    return schemathesis.Config.from_dict(data)
+
+
+def load_schema(app, identities: Identities, *, contract: Path = CONTRACT, operation_ids: Iterable[str] | None = None,
+                **config_kw: Any):
+    """The contract, bound to the WSGI app, authenticated per operation by `identities` (optionally only the
+    operations with the given operationIds)."""
+    import schemathesis
+
+    schema = schemathesis.openapi.from_path(contract, config=config(**config_kw))
+    if operation_ids is not None:
+        schema = schema.include(operation_id=list(operation_ids))
+    schema.app = app
+    schema.config.update(base_url="http://localhost")
+
+    @schema.auth(refresh_interval=None)
+    class _Bearer:
+        def get(self, case, ctx):
+            return identities.for_operation(api_id(case.operation))
+
+        def set(self, case, data, ctx):
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+    return schema
+
+
+#: Flask endpoints that are not API routes: the built-in static-file route every Flask app gets.
+NON_API_ENDPOINTS = frozenset({"static"})
+_RULE_ARG = re.compile(r"<(?:[a-z_]+:)?([A-Za-z_][A-Za-z0-9_]*)>")
+
+
+def route_drift(app, contract: Path = CONTRACT) -> tuple[set[str], set[str]]:
+    """(undocumented, unrouted): "METHOD /path" pairs the app routes but the contract lacks, and the reverse.
+
+    schemathesis only generates cases for operations the contract declares, so it cannot see a route the contract
+    does not know; this compares the app's url_map with the contract's paths instead (`<x>` -> `{x}`; HEAD and
+    OPTIONS are Flask's automatic methods)."""
+    doc = yaml.safe_load(contract.read_text())
+    documented = {f"{method.upper()} {path}" for path, item in doc["paths"].items() for method in item
+                  if method in {"get", "put", "post", "delete", "patch"}}
+    routed = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in NON_API_ENDPOINTS:
+            continue
+        path = _RULE_ARG.sub(r"{\1}", rule.rule)
+        routed |= {f"{method} {path}" for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}}
+    return routed - documented, documented - routed
+
+
+@dataclass(frozen=True)
+class Failure:
+    phase: str
+    operation: str  # "P17 GET /api/v1/courses/{course_id}"
+    check: str
+    title: str
+    message: str
+    reproduction: str
+
+
+@dataclass
+class ConformanceReport:
+    cases: Counter = field(default_factory=Counter)  # phase -> cases sent
+    operations: dict[str, set[str]] = field(default_factory=dict)  # phase -> operation labels exercised
+    failures: list[Failure] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    phase_status: dict[str, str] = field(default_factory=dict)
+    phase_time: dict[str, float] = field(default_factory=dict)
+    wall_time: float = 0.0
+    stop_reason: str = ""
+
+    def failing(self) -> set[tuple[str, str]]:
+        """{(operation label, check name)}"""
+        return {(f.operation, f.check) for f in self.failures}
+
+    def summary(self) -> str:
+        lines = [f"schemathesis conformance: wall time {self.wall_time:.1f}s, stop reason {self.stop_reason}"]
+        for phase in PHASES:
+            ops = self.operations.get(phase, set())
+            lines.append(f"  {phase:<9} {self.cases.get(phase, 0):>6} cases on {len(ops):>3} operations"
+                         f"  {self.phase_time.get(phase, 0.0):6.1f}s  [{self.phase_status.get(phase, 'not run')}]")
+        lines.append(f"  total     {sum(self.cases.values()):>6} cases; {len(self.failures)} failures, "
+                     f"{len(self.errors)} errors")
+        for f in sorted({(f.phase, f.operation, f.check, f.title) for f in self.failures}):
+            lines.append(f"  FAIL [{f[0]}] {f[1]}: {f[2]} - {f[3]}")
+        for e in self.errors:
+            lines.append(f"  ERROR {e}")
+        return "\n".join(lines)
+
+
+def _label(schema, label: str) -> str:
+    """'GET /api/v1/x' -> 'P17 GET /api/v1/x' (the contract's x-api-id in front)."""
+    method, _, path = label.partition(" ")
+    try:
+        op = schema[path][method]
+    except Exception:  # noqa: BLE001 - a label the schema does not know (an undocumented path)
+        return label
+    return f"{api_id(op)} {label}"
+
+
+@contextmanager
+def _wsgi_probe_fix() -> Iterator[None]:
+    """Work around a schemathesis 4.32 bug: the `ignored_auth` check re-sends a case without credentials through
+    `send_probe`, which strips the `requests` session from the engine's transport kwargs but keeps the
+    socket-level `max_redirects`/`verify`/`cert`/`proxies`; the WSGI transport only drops those when a session is
+    given, so werkzeug's `EnvironBuilder` raises TypeError and the check errors on every WSGI operation. Drop them
+    for in-process calls, as the transport itself does on its session path."""
+    from schemathesis.transport.wsgi import WSGITransport
+
+    original = WSGITransport.send
+
+    def send(self, case, *, session=None, **kwargs):
+        if session is None:
+            for name in ("max_redirects", "verify", "cert", "proxies"):
+                kwargs.pop(name, None)
+        return original(self, case, session=session, **kwargs)
+
+    WSGITransport.send = send
+    try:
+        yield
+    finally:
+        WSGITransport.send = original
+
+
+def run(schema) -> ConformanceReport:
+    """Run every enabled phase of the schemathesis engine on `schema` and collect a report."""
+    with _wsgi_probe_fix():
+        return _run(schema)
+
+
+def _run(schema) -> ConformanceReport:
+    from schemathesis import engine
+    from schemathesis.engine import Status, events
+
+    report = ConformanceReport()
+    phase_started: dict[str, float] = {}
+    started = time.perf_counter()
+    for event in engine.from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            phase = event.phase.value
+            rec = event.recorder
+            report.cases[phase] += len(rec.cases)
+            ops = report.operations.setdefault(phase, set())
+            for node in rec.cases.values():
+                ops.add(_label(schema, node.value.operation.label))
+            for case_id, checks in rec.checks.items():
+                for check in checks:
+                    if check.status == Status.FAILURE and check.failure_info is not None:
+                        failure = check.failure_info.failure
+                        op = rec.cases[case_id].value.operation.label if case_id in rec.cases else rec.label
+                        report.failures.append(Failure(
+                            phase=phase, operation=_label(schema, op), check=check.name,
+                            title=failure.title, message=(failure.message or "")[:2000],
+                            reproduction=check.failure_info.code_sample))
+        elif isinstance(event, events.PhaseStarted):
+            phase_started[event.phase.name.value] = time.perf_counter()
+        elif isinstance(event, events.PhaseFinished):
+            name = event.phase.name.value
+            report.phase_status[name] = event.status.value
+            if name in phase_started:
+                report.phase_time[name] = time.perf_counter() - phase_started[name]
+        elif isinstance(event, events.NonFatalError):
+            report.errors.append(f"[{event.phase}] {event.label}: {event.value!r}"[:1000])
+        elif isinstance(event, events.FatalError):
+            raise event.exception
+        elif isinstance(event, events.EngineFinished):
+            report.stop_reason = event.stop_reason.value
+    report.wall_time = time.perf_counter() - started
+    return report
