@@ -312,6 +312,18 @@ def redis_url(worker_id) -> Iterator[str]:
     client.close()
 
 
+def db_state(db) -> dict[str, tuple]:
+    """Row count and version sum of every table: any insert, update or delete changes it."""
+    db.expire_all()
+    out = {}
+    for table in sa.inspect(db.get_bind()).get_table_names():
+        has_version = "version" in {c["name"] for c in sa.inspect(db.get_bind()).get_columns(table)}
+        cols = "count(*), coalesce(sum(version), 0)" if has_version else "count(*), 0"
+        out[table] = tuple(db.execute(sa.text(f'SELECT {cols} FROM "{table}"')).one())
+    db.rollback()
+    return out
+
+
 # --- API.md's envelope and shared objects, as the route tests assert them ------------------------
 
 def data(resp, status: int = 200) -> dict:

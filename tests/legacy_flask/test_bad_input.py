@@ -11,11 +11,11 @@ from pathlib import Path
 
 import jwt
 import pytest
-import sqlalchemy as sa
 
 from harness.api_doc import routes
 from harness.replay.postman import load_collection
 from harness.seed.ids import seeded_uuid
+from tests.conftest import db_state
 
 ROUTES = routes()
 COLLECTION = Path(__file__).resolve().parents[2].parent / "shared" / "legacy-api" / "unpuzzle-postman-collection.json"
@@ -25,18 +25,6 @@ X_BODIES = {"X2": '{"title": "Week 1"}', "X3": '{"title": "Week 1b"}', "X5": '{"
 JSON_ROUTES = [r for r in ROUTES if r.rid in BODIES or r.rid in X_BODIES]
 PROTECTED = [r for r in ROUTES if r.rid not in {"P1", "P2", "P4", "P16", "P17", "P18", "P51", "P52"}]
 WITH_IDS = [r for r in ROUTES if "{" in r.path and r.rid != "P51"]
-
-
-def snapshot(db) -> dict[str, tuple]:
-    """Row count and version sum of every table: any insert, update or delete changes it."""
-    db.expire_all()
-    out = {}
-    for table in sa.inspect(db.get_bind()).get_table_names():
-        has_version = "version" in {c["name"] for c in sa.inspect(db.get_bind()).get_columns(table)}
-        cols = "count(*), coalesce(sum(version), 0)" if has_version else "count(*), 0"
-        out[table] = tuple(db.execute(sa.text(f'SELECT {cols} FROM "{table}"')).one())
-    db.rollback()
-    return out
 
 
 @pytest.fixture
@@ -69,24 +57,24 @@ def assert_error(resp, status: int, code: str | None = None) -> None:
 @pytest.mark.parametrize("route", WITH_IDS, ids=lambda r: r.rid)
 def test_unknown_and_malformed_ids_are_404(admin, db, ids, route, kind):
     params = re.findall(r"\{(\w+)\}", route.path)
-    before = snapshot(db)
+    before = db_state(db)
     for param in params:
         bad = "not-a-uuid" if kind == "not-a-uuid" else str(uuid.uuid4())
         path = fill(route.path, ids, **{param: bad})
         data = body_for(route, ids) if route.rid in BODIES or route.rid in X_BODIES else None
         resp = admin.request(route.method, path, data=data, content_type="application/json" if data else None)
         assert_error(resp, 404, "NOT_FOUND")
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 @pytest.mark.parametrize("route", JSON_ROUTES, ids=lambda r: r.rid)
 @pytest.mark.parametrize("payload, content_type", [('{"unterminated": ', "application/json"),
                                                    ('{"a": 1}', "text/plain")], ids=["malformed", "content-type"])
 def test_malformed_json_and_wrong_content_type_are_400(admin, db, ids, route, payload, content_type):
-    before = snapshot(db)
+    before = db_state(db)
     resp = admin.request(route.method, fill(route.path, ids), data=payload, content_type=content_type)
     assert_error(resp, 400, "INVALID_REQUEST")
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 def _tokens(app, admin) -> dict[str, str]:
@@ -100,14 +88,14 @@ def _tokens(app, admin) -> dict[str, str]:
 
 @pytest.mark.parametrize("route", PROTECTED, ids=lambda r: r.rid)
 def test_expired_and_forged_tokens_are_401_on_every_protected_route(app, admin, db, ids, route):
-    before = snapshot(db)
+    before = db_state(db)
     for code, token in _tokens(app, admin).items():
         data = body_for(route, ids) if route.rid in BODIES or route.rid in X_BODIES else None
         resp = admin.client.open(fill(route.path, ids), method=route.method, data=data,
                                  content_type="application/json" if data else None,
                                  headers={"Authorization": f"Bearer {token}"})
         assert_error(resp, 401, code)
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 @pytest.mark.parametrize("route", PROTECTED, ids=lambda r: r.rid)
@@ -130,11 +118,11 @@ def test_values_beyond_the_columns_are_400_not_500(admin, db, ids, route, field,
     """PostgreSQL refuses NUL characters and 32-bit overflows; the API must say 400 before the database does."""
     spec = next(r for r in ROUTES if r.rid == route)
     body = {**json.loads(body_for(spec, ids)), field: value}
-    before = snapshot(db)
+    before = db_state(db)
     resp = admin.request(spec.method, fill(spec.path, ids), json=body)
     assert_error(resp, 400, "INVALID_REQUEST")
     assert resp.get_json()["error"]["details"]["field"] == field
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)

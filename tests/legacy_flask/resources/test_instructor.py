@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from harness.seed import accounts
 from legacy_flask import events
 from legacy_flask.models import Course, CourseSection, Enrollment, MediaFile, Quiz, Video
-from tests.conftest import DETAIL_KEYS, SECTION_KEYS, SUMMARY_KEYS, VIDEO_KEYS, data, error
+from tests.conftest import DETAIL_KEYS, SECTION_KEYS, SUMMARY_KEYS, VIDEO_KEYS, data, db_state, error
 
 BASE = "/api/v1/instructor"
 STATS_KEYS = {"enrollmentCount", "completionCount", "rating", "ratingCount", "videoCount"}
@@ -18,13 +18,6 @@ QUIZ_KEYS = {"id", "timestamp", "question", "options", "correctAnswer", "explana
 
 QUIZ_POINT = {"timestamp": 30, "question": "Which one?", "options": ["a", "b", "c"], "correctAnswer": 2,
               "explanation": "Because c."}
-
-
-def fingerprint(db) -> dict:
-    """Every content row's (id, version, is_deleted): any write changes it."""
-    db.expire_all()
-    return {m.__tablename__: sorted(db.execute(sa.select(m.id, m.version, m.is_deleted)).all())
-            for m in (Course, CourseSection, Video, Quiz, MediaFile)}
 
 
 def course(db, course_id: str) -> Course:
@@ -87,14 +80,14 @@ def send(caller, method: str, path: str, body, **kw):
 @pytest.mark.parametrize("method,template,body", ROUTES)
 def test_guards(anon, student, instructor, instructor2, db, seeded, method, template, body):
     path = url(template, seeded)
-    before = fingerprint(db)
+    before = db_state(db)
     error(send(anon, method, path, body), 401, "AUTH_REQUIRED")
     error(send(student, method, path, body), 403, "FORBIDDEN")  # neither instructor nor owner
     if "{" in template:
         error(send(instructor2, method, path, body), 403, "FORBIDDEN")  # an instructor, not the owner
     if method != "get":
         error(send(instructor, method, path, body, csrf=False), 403, "CSRF_INVALID")
-    assert fingerprint(db) == before
+    assert db_state(db) == before
 
 
 def test_bearer_writes_need_no_csrf_header(make_caller, db):
@@ -259,19 +252,19 @@ CREATE_INVALID = [
 
 
 def test_create_validates_every_field(instructor, db):
-    before = fingerprint(db)
+    before = db_state(db)
     for fields, field in CREATE_INVALID:
         body = {"title": "Valid", **fields} if field != "title" else fields
         error(instructor.post(f"{BASE}/courses", json=body), 400, "INVALID_REQUEST", field)
-    assert fingerprint(db) == before
+    assert db_state(db) == before
 
 
 @pytest.mark.parametrize("raw,content_type", [("{not json", "application/json"), ('{"title": "T"}', "text/plain"),
                                               ('["title"]', "application/json")])
 def test_create_rejects_a_body_that_is_not_a_json_object(instructor, db, raw, content_type):
-    before = fingerprint(db)
+    before = db_state(db)
     error(instructor.post(f"{BASE}/courses", data=raw, content_type=content_type), 400, "INVALID_REQUEST")
-    assert fingerprint(db) == before
+    assert db_state(db) == before
 
 
 # --- P32 update ------------------------------------------------------------------------------------------
@@ -306,16 +299,16 @@ def test_update_with_the_current_version_succeeds_and_a_stale_one_is_409(instruc
     path = f"{BASE}/courses/{seeded.enrolled_course}"
     version = data(instructor.get(path))["version"]
     assert data(instructor.put(path, json={"title": "First", "version": version}))["version"] == version + 1
-    before = fingerprint(db)
+    before = db_state(db)
     error(instructor.put(path, json={"title": "Second", "version": version}), 409, "VERSION_CONFLICT")
-    assert fingerprint(db) == before and course(db, seeded.enrolled_course).title == "First"
+    assert db_state(db) == before and course(db, seeded.enrolled_course).title == "First"
 
 
 def test_an_update_without_changes_writes_and_emits_nothing(instructor, db, seeded, emitted):
-    before = fingerprint(db)
+    before = db_state(db)
     title = course(db, seeded.enrolled_course).title
     data(instructor.put(f"{BASE}/courses/{seeded.enrolled_course}", json={"title": title}))
-    assert fingerprint(db) == before and emitted == []
+    assert db_state(db) == before and emitted == []
 
 
 UPDATE_INVALID = [
@@ -326,12 +319,12 @@ UPDATE_INVALID = [
 
 
 def test_update_validates_and_leaves_the_course_unchanged(instructor, db, seeded):
-    before = fingerprint(db)
+    before = db_state(db)
     for body, field in UPDATE_INVALID:
         error(instructor.put(f"{BASE}/courses/{seeded.enrolled_course}", json=body), 400, "INVALID_REQUEST", field)
     error(instructor.put(f"{BASE}/courses/{seeded.enrolled_course}", data="{", content_type="application/json"),
           400, "INVALID_REQUEST")
-    assert fingerprint(db) == before
+    assert db_state(db) == before
 
 
 # --- P33 delete -----------------------------------------------------------------------------------------
@@ -362,9 +355,9 @@ def test_publish_a_draft(instructor, db, seeded, emitted):
 
 def test_publish_needs_a_live_video(instructor, db):
     created = new_course(instructor)
-    before = fingerprint(db)
+    before = db_state(db)
     error(instructor.post(f"{BASE}/courses/{created['id']}/publish"), 400, "INVALID_REQUEST")
-    assert fingerprint(db) == before
+    assert db_state(db) == before
 
 
 def test_publish_does_not_count_deleted_videos(instructor, db, seeded):
@@ -387,9 +380,16 @@ def test_unpublish_keeps_enrollments(instructor, db, seeded, emitted):
 
 # --- P36 duplicate --------------------------------------------------------------------------------------
 
+def content_rows(db) -> dict:
+    """Every content row's (id, version, is_deleted)."""
+    db.expire_all()
+    return {m.__tablename__: set(db.execute(sa.select(m.id, m.version, m.is_deleted)).all())
+            for m in (Course, CourseSection, Video, Quiz, MediaFile)}
+
+
 def test_duplicate_copies_the_content_and_resets_the_counters(instructor, db, seeded):
     original = course(db, seeded.enrolled_course)
-    snapshot = fingerprint(db)
+    snapshot = content_rows(db)
     d = data(instructor.post(f"{BASE}/courses/{seeded.enrolled_course}/duplicate"), 201)
     assert set(d) == DETAIL_KEYS and d["id"] != original.id
     assert d["title"] == f"{original.title} (Copy)"
@@ -410,8 +410,8 @@ def test_duplicate_copies_the_content_and_resets_the_counters(instructor, db, se
     copy = course(db, d["id"])
     assert copy.slug != original.slug and (copy.enrollment_count, copy.completion_count) == (0, 0)
     assert len(live_videos(db, d["id"])) == len(seeded.video_ids(0))
-    after = fingerprint(db)  # the original's rows are untouched
-    assert all(set(rows) <= set(after[table]) for table, rows in snapshot.items())
+    after = content_rows(db)  # the original's rows are untouched
+    assert all(rows <= after[table] for table, rows in snapshot.items())
 
 
 def test_duplicating_twice_gives_distinct_slugs(instructor, db, seeded):
@@ -460,10 +460,10 @@ def test_add_video_from_own_media_file_takes_its_url_and_duration(instructor, db
 @pytest.mark.parametrize("media,status,code", [("other", 403, "FORBIDDEN"), ("unknown", 404, "NOT_FOUND")])
 def test_add_video_needs_a_media_file_of_the_callers(instructor, db, seeded, media, status, code):
     media_id = seeded.media_ids(1)[1] if media == "other" else str(uuid.uuid4())
-    before = fingerprint(db)
+    before = db_state(db)
     error(instructor.post(f"{BASE}/courses/{seeded.enrolled_course}/videos",
                           json={"title": "Stolen", "mediaFileId": media_id}), status, code)
-    assert fingerprint(db) == before
+    assert db_state(db) == before
 
 
 VIDEO_INVALID = [
@@ -485,14 +485,14 @@ VIDEO_INVALID = [
 
 
 def test_add_video_validates_and_writes_nothing(instructor, db, seeded):
-    before = fingerprint(db)
+    before = db_state(db)
     for fields, field in VIDEO_INVALID:
         if fields.get("sectionId") == "other-course":
             fields = {**fields, "sectionId": seeded.section_ids(3)[0]}
         body = fields if field in ("title", "videoUrl") else {"title": "V", "videoUrl": "https://cdn.test/v.mp4", **fields}
         error(instructor.post(f"{BASE}/courses/{seeded.enrolled_course}/videos", json=body),
               400, "INVALID_REQUEST", field)
-    assert fingerprint(db) == before
+    assert db_state(db) == before
 
 
 # --- P38 update video --------------------------------------------------------------------------------------
@@ -536,10 +536,10 @@ def test_update_video_validates_and_writes_nothing(instructor, db, seeded):
     cases = [({"title": ""}, "title"), ({"videoUrl": None}, "videoUrl"), ({"videoUrl": ""}, "videoUrl"),
              ({"order": -2}, "order"), ({"sectionId": seeded.section_ids(3)[0]}, "sectionId"),
              ({"quizPoints": [{**QUIZ_POINT, "correctAnswer": 9}]}, "quizPoints"), ({"resources": "x"}, "resources")]
-    before = fingerprint(db)
+    before = db_state(db)
     for body, field in cases:
         error(instructor.put(f"{BASE}/videos/{seeded.video_ids(0)[0]}", json=body), 400, "INVALID_REQUEST", field)
-    assert fingerprint(db) == before
+    assert db_state(db) == before
 
 
 # --- P39 delete video, P40 reorder ----------------------------------------------------------------------------
@@ -576,11 +576,11 @@ def test_reorder_needs_exactly_the_courses_videos(instructor, db, seeded):
         {"videoIds": ids[0]},  # not a list
         {},
     ]
-    before = fingerprint(db)
+    before = db_state(db)
     for body in bodies:
         error(instructor.put(f"{BASE}/courses/{seeded.enrolled_course}/videos/reorder", json=body),
               400, "INVALID_REQUEST", "videoIds")
-    assert fingerprint(db) == before
+    assert db_state(db) == before
 
 
 # --- query budget --------------------------------------------------------------------------------------------
