@@ -1,0 +1,34 @@
+"""DATABASE_URL (the same URL the legacy app reads) as a Django DATABASES entry.
+
+Accepted: `sqlite:///relative/or/absolute/path`, `postgresql://`, `postgres://` and
+`postgresql+psycopg://` (SQLAlchemy's spelling, so one URL serves both apps in the blue-green window).
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+class DatabaseUrlError(ValueError):
+    pass
+
+
+def database_from_url(url: str, *, conn_max_age: int = 0) -> dict[str, Any]:
+    scheme, _, rest = url.partition("://")
+    engine = scheme.split("+", 1)[0].lower()
+    if engine == "sqlite":
+        path = rest[1:] if rest.startswith("/") else rest  # sqlite:///x -> "x", sqlite:////abs -> "/abs"
+        if not path or path == ":memory:":
+            raise DatabaseUrlError("DATABASE_URL: an in-memory SQLite database cannot be shared; give a file path")
+        # Django turns FK enforcement on for SQLite itself; WAL and a busy timeout let the
+        # threaded dev server and a second app (the blue-green window) share the file.
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path,
+                "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 5}}
+    if engine in {"postgresql", "postgres", "pgsql"}:
+        parts = urlsplit("postgresql://" + rest)
+        options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        return {"ENGINE": "django.db.backends.postgresql", "NAME": unquote(parts.path.lstrip("/")),
+                "USER": unquote(parts.username or ""), "PASSWORD": unquote(parts.password or ""),
+                "HOST": parts.hostname or "", "PORT": str(parts.port or ""), "CONN_MAX_AGE": conn_max_age,
+                "OPTIONS": options}
+    raise DatabaseUrlError(f"DATABASE_URL: unsupported scheme {scheme!r} (use sqlite:/// or postgresql://)")
