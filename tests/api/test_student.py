@@ -6,7 +6,6 @@ import pytest
 import sqlalchemy as sa
 
 from harness.seed import accounts
-from legacy_flask import events
 from legacy_flask.models import (Course, CourseProgress, Enrollment, Quiz, QuizAttempt, Review, Video,
                                  VideoProgress)
 from tests.conftest import REVIEW_KEYS, data, error
@@ -17,14 +16,6 @@ COURSE_PROGRESS_KEYS = {"userId", "courseId", "videosCompleted", "totalVideos", 
 VIDEO_PROGRESS_KEYS = {"userId", "videoId", "watchedSeconds", "totalSeconds", "percentComplete", "lastPosition",
                        "playbackSpeed", "lastWatchedAt", "completedAt", "quizAttempts", "reflectionCount", "bookmarks"}
 UNKNOWN_IDS = ["9b2e0c43-0000-4000-8000-000000000000", "not-a-uuid"]
-
-
-@pytest.fixture
-def emitted(monkeypatch) -> list[tuple[str, dict, tuple[str, ...]]]:
-    """Every Socket.IO event the request handlers emit, as (event, payload, rooms)."""
-    sent: list[tuple[str, dict, tuple[str, ...]]] = []
-    monkeypatch.setattr(events, "emit", lambda event, payload, *rooms: sent.append((event, payload, rooms)))
-    return sent
 
 
 def fresh(db):
@@ -461,6 +452,30 @@ def test_review_guards(anon, student, db, seeded):
     for cid in UNKNOWN_IDS:
         error(student.post(f"{STUDENT}/courses/{cid}/review", json={"rating": 5}), 404, "NOT_FOUND")
     assert my_rows(db, seeded, Review) == 0
+
+
+# --- the public course pages follow the counters --------------------------------------------------------
+
+def _public_views(anon, course_id: str) -> list[dict]:
+    """The course as the catalogue (P16) and its detail page (P17) show it (cached on the Django app)."""
+    listed = next(c for c in data(anon.get("/api/v1/courses"))["courses"] if c["id"] == course_id)
+    return [listed, data(anon.get(f"/api/v1/courses/{course_id}"))]
+
+
+def test_enrollments_and_reviews_show_on_the_public_course_pages_at_once(anon, student, seeded):
+    cid = seeded.open_course
+    before = _public_views(anon, cid)  # read first, so a cache holds them
+    data(student.post(f"{STUDENT}/courses/{cid}/enroll", json={}))
+    enrolled = _public_views(anon, cid)
+    for old, new in zip(before, enrolled):
+        assert new["enrollmentCount"] == old["enrollmentCount"] + 1
+        assert new["instructor"]["studentsCount"] == old["instructor"]["studentsCount"] + 1
+    data(student.post(f"{STUDENT}/courses/{cid}/review", json={"rating": 1}), 201)
+    reviewed = _public_views(anon, cid)
+    for old, new in zip(enrolled, reviewed):
+        assert new["ratingCount"] == old["ratingCount"] + 1 and new["rating"] < old["rating"]
+    data(student.post(f"{STUDENT}/courses/{cid}/unenroll"))
+    assert [v["enrollmentCount"] for v in _public_views(anon, cid)] == [v["enrollmentCount"] for v in before]
 
 
 # --- N+1 guard ----------------------------------------------------------------------------------------

@@ -1,68 +1,126 @@
-"""The deterministic AI stand-in (legacy_flask/ai_stub.py): pure functions of their inputs."""
+"""The deterministic AI stand-in: pure functions of their inputs. The legacy module
+(legacy_flask/ai_stub.py) and its Django port (reference_django/ai/stub.py) pass the same assertions,
+and answer byte for byte alike for the same inputs."""
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from legacy_flask import ai_stub
+STUBS = ["legacy_flask.ai_stub", "reference_django.ai.stub"]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_digest_is_the_same_in_every_process():
-    code = "from legacy_flask import ai_stub; print(ai_stub.digest('topic', 3))"
+@pytest.fixture(params=STUBS)
+def stub(request) -> ModuleType:
+    return importlib.import_module(request.param)
+
+
+def test_digest_is_the_same_in_every_process(stub):
+    code = f"import {stub.__name__} as stub; print(stub.digest('topic', 3))"
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           env={"PYTHONHASHSEED": "123"},
-                           cwd=Path(ai_stub.__file__).parents[1]).stdout.strip()
-    assert other == str(ai_stub.digest("topic", 3))
+                           env={"PYTHONHASHSEED": "123"}, cwd=PROJECT_ROOT).stdout.strip()
+    assert other == str(stub.digest("topic", 3))
 
 
 @pytest.mark.parametrize("message,intent", [
     ("Quiz me on closures", "quiz"), ("Can you summarize this?", "summary"), ("Show me an example", "example"),
     ("Why does this loop stop?", "clarification"), ("explain generators", "clarification"), ("Thanks!", "general"),
 ])
-def test_detect_intent(message, intent):
-    assert ai_stub.detect_intent(message) == intent
+def test_detect_intent(stub, message, intent):
+    assert stub.detect_intent(message) == intent
 
 
-def test_chat_reply_depends_on_its_inputs_only():
+def test_chat_reply_depends_on_its_inputs_only(stub):
     kw = {"intent": "clarification", "video_title": "Loops", "course_title": "Python 101",
           "context": {"startTime": 65, "endTime": 90, "content": "for loops"}}
-    reply = ai_stub.chat_reply("Why?", **kw)
-    assert reply == ai_stub.chat_reply("Why?", **kw)
+    reply = stub.chat_reply("Why?", **kw)
+    assert reply == stub.chat_reply("Why?", **kw)
     assert "Loops" in reply and "1:05" in reply and "for loops" in reply
-    assert reply != ai_stub.chat_reply("Why?", **{**kw, "video_title": "Functions"})
+    assert reply != stub.chat_reply("Why?", **{**kw, "video_title": "Functions"})
 
 
 @pytest.mark.parametrize("level,hours", [("beginner", None), ("intermediate", 1.5), ("advanced", 12)])
-def test_outline_lessons_add_up_to_the_estimate(level, hours):
-    outline = ai_stub.course_outline("Data Science", level=level, duration_hours=hours)
+def test_outline_lessons_add_up_to_the_estimate(stub, level, hours):
+    outline = stub.course_outline("Data Science", level=level, duration_hours=hours)
     lessons = [lesson for m in outline["modules"] for lesson in m["lessons"]]
     assert outline["estimatedDuration"] == sum(lesson["duration"] for lesson in lessons)
-    assert 2 <= len(outline["modules"]) <= 8 and len({m["title"] for m in outline["modules"]}) == len(outline["modules"])
-    assert outline == ai_stub.course_outline("Data Science", level=level, duration_hours=hours)
+    titles = [m["title"] for m in outline["modules"]]
+    assert 2 <= len(titles) <= 8 and len(set(titles)) == len(titles)
+    assert outline == stub.course_outline("Data Science", level=level, duration_hours=hours)
 
 
-def facts(**kw) -> ai_stub.CourseFacts:
-    base = dict(title="T", description="d" * 300, short_description="s", has_thumbnail=True, tags=3,
-                learning_outcomes=3, prerequisites=1, target_audience=1, video_count=8, preview_count=1,
-                videos_without_quiz=0, videos_without_description=0, total_video_seconds=8 * 600, rating=4.8,
-                rating_count=10)
-    return ai_stub.CourseFacts(**{**base, **kw})
+FACTS = dict(title="T", description="d" * 300, short_description="s", has_thumbnail=True, tags=3,
+             learning_outcomes=3, prerequisites=1, target_audience=1, video_count=8, preview_count=1,
+             videos_without_quiz=0, videos_without_description=0, total_video_seconds=8 * 600, rating=4.8,
+             rating_count=10)
 
 
-def test_improvements_report_findings_and_are_topped_up_with_tips():
-    empty = ai_stub.course_improvements(facts(video_count=0, preview_count=0, total_video_seconds=0, tags=0))
+def facts(stub: ModuleType, **kw):
+    return stub.CourseFacts(**{**FACTS, **kw})
+
+
+def test_improvements_report_findings_and_are_topped_up_with_tips(stub):
+    empty = stub.course_improvements(facts(stub, video_count=0, preview_count=0, total_video_seconds=0, tags=0))
     assert any("first video" in r for r in empty) and any("tags" in r for r in empty)
-    polished = ai_stub.course_improvements(facts())
-    assert len(polished) == 3 and polished == ai_stub.course_improvements(facts())
-    assert len(ai_stub.course_improvements(facts(description="", short_description="", has_thumbnail=False, tags=0,
-                                                 learning_outcomes=0, prerequisites=0, target_audience=0),
-                                           limit=4)) == 4
+    polished = stub.course_improvements(facts(stub))
+    assert len(polished) == 3 and polished == stub.course_improvements(facts(stub))
+    assert len(stub.course_improvements(facts(stub, description="", short_description="", has_thumbnail=False, tags=0,
+                                              learning_outcomes=0, prerequisites=0, target_audience=0),
+                                        limit=4)) == 4
 
 
-def test_engagement_insights_without_students():
-    insights, areas = ai_stub.engagement_insights(
+def test_engagement_insights_without_students(stub):
+    insights, areas = stub.engagement_insights(
         {"enrollments": 0, "activeStudents": 0, "completionRate": 0.0, "avgProgress": 0.0}, [], 3)
     assert insights and areas
+
+
+# --- the port answers exactly as the legacy stub ------------------------------------------------------
+
+MESSAGES = ["Quiz me on closures", "Can you summarize this?", "Show me an example", "Why does this loop stop?",
+            "Thanks!", "tl;dr", "  spaced   out  words  ", "é ü — unicode?", "x" * 200, ""]
+CONTEXTS = [None, {}, {"startTime": 65, "endTime": 90, "content": "for loops"},
+            {"startTime": 3.7, "endTime": 3725.2, "content": "long " * 40, "segmentId": "s1"},
+            {"startTime": 0, "endTime": 0, "content": ""}]
+OUTLINES = [("Data Science", {}), ("  Rust   async ", {"level": "advanced", "duration_hours": 3}),
+            ("Knitting", {"level": "intermediate", "duration_hours": 0.1, "target_audience": "  crafters "}),
+            ("Go", {"level": "beginner", "duration_hours": 500, "learning_goals": ["a", "  b  c ", "", " "] * 3}),
+            ("SQL", {"duration_hours": 1.5, "target_audience": "   ", "learning_goals": ["one"]})]
+METRICS = [({"enrollments": 0, "activeStudents": 0, "completionRate": 0.0, "avgProgress": 0.0}, [], 3),
+           ({"enrollments": 7, "activeStudents": 2, "completionRate": 14.29, "avgProgress": 33.333}, [
+               {"videoId": "v1", "title": "Intro", "timestamp": 12, "dropOffRate": 71.43},
+               {"videoId": "v2", "title": "Next", "timestamp": 0, "dropOffRate": 71.43}], 4),
+           ({"enrollments": 4, "activeStudents": 4, "completionRate": 75.0, "avgProgress": 80.0}, [], 9)]
+FACT_VARIANTS = [{}, {"video_count": 0, "preview_count": 0, "total_video_seconds": 0, "tags": 0},
+                 {"video_count": 2, "preview_count": 0, "videos_without_quiz": 2, "videos_without_description": 1,
+                  "total_video_seconds": 2 * 1500, "description": "", "short_description": "",
+                  "has_thumbnail": False, "rating": 3.25, "rating_count": 4},
+                 {"title": "Another title", "learning_outcomes": 0, "prerequisites": 0, "target_audience": 0}]
+
+
+def _answers(stub: ModuleType) -> list:
+    """Every stub function over a spread of inputs (edge cases included)."""
+    out: list = [stub.LEVELS, [stub.digest("a", 1, None), stub.estimate_tokens("abc", "", "x" * 9)]]
+    for message in MESSAGES:
+        intent = stub.detect_intent(message)
+        out.append(intent)
+        for context in CONTEXTS:
+            for forced in {intent, "general", "summary"}:
+                out.append(stub.chat_reply(message, intent=forced, video_title="Loops", course_title="Py 101",
+                                           context=context))
+    out += [stub.course_outline(topic, **kw) for topic, kw in OUTLINES]
+    out += [stub.course_improvements(facts(stub, **kw), limit=limit) for kw in FACT_VARIANTS for limit in (2, 6)]
+    out += [stub.engagement_insights(*args) for args in METRICS]
+    out += [stub.enrolled_reason("C", pct) for pct in (0.0, 0.4, 49.5, 99.99, 100.0, 120.0)]
+    out += [stub.recommended_reason("C", reason) for reason in ("", "  ", " Because. ")]
+    return out
+
+
+def test_the_django_port_answers_exactly_as_the_legacy_stub():
+    legacy, port = (importlib.import_module(name) for name in STUBS)
+    assert repr(_answers(port)) == repr(_answers(legacy))
