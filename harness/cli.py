@@ -1,5 +1,7 @@
 """The `harness` command (DESIGN.md "The command").
 
+    harness verify [--config FILE] [--legacy URL|IMPORT] [--candidate URL|IMPORT] [--out DIR] [--json]
+    harness contract ... / harness data ...   (the areas' own commands, same common options)
     harness seed --db URL --scale small|medium|large --seed N [--reset] [--create-schema] [--json]
     harness serve legacy [--host 127.0.0.1] [--port 5000] [--db URL] [--seed N] [--scale small]
     harness replay --base-url http://127.0.0.1:5000 [--collection PATH] [--unique-user] [--json]
@@ -11,6 +13,7 @@ stdout stays clean for `--json` and CI logs stay quiet.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import ipaddress
 import json
 import socket
@@ -20,6 +23,17 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
+from harness.core import command as core_command
+from harness.core import discover_areas, registered_areas, run_areas, select_areas
+from harness.core.command import (  # the exit codes have one home; area commands import them from here too
+    EXIT_GATE_FAILED,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    CommonOptions,
+    common_options,
+    harness_errors,
+)
 from harness.seed import (
     SCALES,
     SeedError,
@@ -31,9 +45,6 @@ from harness.seed import (
     planned_rows,
     seed_database,
 )
-
-EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
-
 
 class ConfigError(click.ClickException):
     """A usage or configuration problem: bad URL, unreachable database, missing schema, ..."""
@@ -76,15 +87,92 @@ def _progress(total: Callable[[], int], enabled: bool) -> Iterator[Callable[[str
         yield lambda table, rows: bar.update(task, advance=rows, description=table)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: Area commands defined in the area's own package, imported only when used (or listed by --help), so an area
+#: that does not exist yet, or does not import, never breaks the other commands. The module either defines a
+#: click command of that name (`data`), or attaches subcommands to the group of that name below (`contract`).
+AREA_COMMANDS = {"contract": "harness.contracts.cli", "data": "harness.data.cli"}
+
+
+class HarnessGroup(click.Group):
+    """The top-level group; it resolves the area commands of AREA_COMMANDS lazily."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *(name for name in AREA_COMMANDS
+                                                      if self.get_command(ctx, name) is not None)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in AREA_COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        try:
+            module = importlib.import_module(AREA_COMMANDS[cmd_name])
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not AREA_COMMANDS[cmd_name].startswith(exc.name):
+                return _unavailable(cmd_name, exc)
+            module = None  # the area has no command module yet
+        except Exception as exc:  # noqa: BLE001 - a broken area module must not break the other commands
+            return _unavailable(cmd_name, exc)
+        found = getattr(module, cmd_name, None)
+        return found if isinstance(found, click.Command) else super().get_command(ctx, cmd_name)
+
+
+def _unavailable(name: str, error: Exception) -> click.Command:
+    def fail() -> None:
+        raise ConfigError(f"the {name} command is unavailable: {AREA_COMMANDS[name]} does not import "
+                          f"({type(error).__name__}: {error})")
+
+    return click.Command(name, callback=fail, help=f"(unavailable: {AREA_COMMANDS[name]} does not import)",
+                         context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+
+
+@click.group(cls=HarnessGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="unpuzzle-migration-harness", prog_name="harness")
 def main() -> None:
     """Verify and benchmark the Unpuzzle Flask -> Django migration."""
 
 
-# The verification areas (`verify`, `contract`, `data`, `load`, `security`, `scorecard`) join this
-# group as their packages land, each as one `@main.command()` here taking the common options of
-# DESIGN.md "The command" (--config, --legacy, --candidate, --out, --json) and returning its exit code.
+# -- harness verify ---------------------------------------------------------------------------------
+
+@main.command()
+@common_options
+def verify(options: CommonOptions) -> None:
+    """Start both targets, run every area against them and write reports/<run-id>/<area>.json.
+
+    Exit 0 when every gate passed, 1 when one failed, 2 on a bad setting, 3 when a target could not be
+    started or reached."""
+    with harness_errors():
+        settings = options.settings()
+        discover_areas()
+        areas = select_areas(settings)
+        with core_command.terminal_progress() as progress:
+            run, results = run_areas(settings, areas, progress=progress)
+    raise SystemExit(core_command.verdict(run, results, as_json=settings.json))
+
+
+# -- harness contract -------------------------------------------------------------------------------
+# The group and its common options live here; harness/contracts/cli.py attaches the subcommands
+# (`from harness.cli import contract`, then `@contract.command()`), imported when `contract` is used.
+
+@main.group(invoke_without_command=True)
+@common_options
+@click.pass_context
+def contract(ctx: click.Context, options: CommonOptions) -> None:
+    """API contract parity: conformance, differential, coverage and spec diff.
+
+    Without a subcommand: the contract gate on both targets (reports/<run-id>/contract.json, contract.junit.xml,
+    contract.md). Exit 0 when the candidate matches legacy with no unexplained difference, 1 otherwise, 2 on a bad
+    setting, 3 when a target could not be started or reached."""
+    ctx.obj = options  # the subcommands take them with @click.pass_obj
+    if ctx.invoked_subcommand is not None:
+        return
+    with harness_errors():
+        settings = options.settings()
+        discover_areas()
+        areas = [area for area in registered_areas() if area.name == "contract"]
+        if not areas:
+            raise ConfigError("the contract area is not registered (harness/contracts/area.py failed to import?)")
+        with core_command.terminal_progress() as progress:
+            run, results = run_areas(settings, areas, progress=progress)
+    raise SystemExit(core_command.verdict(run, results, as_json=settings.json))
 
 
 # -- harness seed -----------------------------------------------------------------------------------

@@ -300,3 +300,193 @@ def test_replay_refuses_remote_hosts_and_reports_unreachable_ones(runner, base_u
     result = runner.invoke(cli.main, ["replay", "--base-url", base_url])
     assert result.exit_code == code
     assert reason in result.stderr
+
+
+# -- harness verify: settings, targets, exit codes ----------------------------------------------------------------
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    """A working directory without harness.toml or pyproject.toml: the embedded default unless a test writes one."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("toml, args, env, reason", [
+    ("sed = 3", [], {}, "sed (from harness.toml): unknown key; expected one of out, scale, seed, areas, json, "
+                        "legacy, candidate"),
+    ("[legacy]\ndatabse_url = 'x'", [], {}, "legacy.databse_url (from harness.toml): unknown key; expected one of "
+                                            "kind, app, factory,"),
+    ("seed = 'zero'", [], {}, "seed = 'zero' (from harness.toml): expected a non-negative integer"),
+    ("scale = 'huge'", [], {}, "scale = 'huge' (from harness.toml): expected one of small, medium, large"),
+    ("[candidate]\nkind = 'ftp'", [], {}, "candidate.kind = 'ftp' (from harness.toml): expected one of wsgi, "
+                                          "spawn, url"),
+    ("[candidate]\nurl = 'ftp://127.0.0.1'", [], {},
+     "candidate.url = 'ftp://127.0.0.1' (from harness.toml): expected an http:// or https:// base URL"),
+    ("[candidate]\nurl = 'http://10.1.2.3:8000'", [], {},
+     "candidate.url = 'http://10.1.2.3:8000' (from harness.toml): expected a loopback URL (127.0.0.1, ::1 or "
+     "localhost) unless candidate.allow_remote = true"),
+    ("[legacy]\napp = 'legacy_flask'", [], {}, "legacy.app = 'legacy_flask' (from harness.toml): expected an "
+                                               "import string such as package.module:attribute"),
+    ("[legacy]\napp = 'no_such_module:app'", [], {},
+     "legacy.app = 'no_such_module:app' (from harness.toml): expected an importable module (no module named "
+     "'no_such_module'"),
+    ("[candidate]\nkind = 'spawn'", [], {}, "candidate.app (from harness.toml): missing; a spawn target needs an "
+                                            "import string for gunicorn, or a command"),
+    ("[legacy]\nurl = 'http://127.0.0.1:9'", [], {"HARNESS_LEGACY_KIND": "wsgi"},
+     "legacy.app (from HARNESS_LEGACY_KIND): missing; a wsgi target needs an import string"),
+    ("[legacy]\nkind = 'wsgi'\ncommand = 'serve'", [], {},
+     "legacy.command (from harness.toml): does not apply to a wsgi target (only to spawn)"),
+    ("[legacy]\ndatabase_url = 'not a url'", [], {},
+     "legacy.database_url = 'not a url' (from harness.toml): expected a database URL such as sqlite:///"),
+    ("[legacy]\nprepare = ['migrate --to {nope}']", [], {},
+     "legacy.prepare = '{nope}' (from harness.toml): expected placeholders among {app}, {database_url}, {python}, "
+     "{run_dir}, {target_dir} (not {nope})"),
+    ("[legacy]\nkind = 'spawn'\napp = 'a:b'\nhost = '0.0.0.0'", [], {},
+     "legacy.host = '0.0.0.0' (from harness.toml): expected a loopback address"),
+    ("[legacy]\nkind = 'spawn'\napp = 'a:b'\nstop_timeout = -1", [], {},
+     "legacy.stop_timeout = -1 (from harness.toml): expected a positive number of seconds"),
+    ("[legacy]\nenv = { A = [1] }", [], {}, "legacy.env = {'A': [1]} (from harness.toml): expected a table of "
+                                            "environment variables with string values (A is not one)"),
+    ("", [], {"HARNESS_SEED": "abc"}, "seed = 'abc' (from HARNESS_SEED): expected a non-negative integer"),
+    ("", [], {"HARNESS_LEGACY_RESET": "maybe"}, "legacy.reset = 'maybe' (from HARNESS_LEGACY_RESET): expected "
+                                                "true or false"),
+    ("", ["--candidate", "nonsense"], {}, "--candidate = 'nonsense' (from --candidate): expected a loopback "
+                                          "http(s) base URL or an import string"),
+    ("", ["--config", "missing.toml"], {}, "--config = 'missing.toml' (from --config): expected an existing TOML "
+                                           "file"),
+    ("seed = ", [], {}, "harness.toml: not valid TOML: "),
+    ("areas = ['targets', 'nope']", [], {}, "areas = ['targets', 'nope'] (from harness.toml): expected names of "
+                                            "registered areas ("),
+], ids=["unknown-key", "unknown-target-key", "wrong-type", "unknown-scale", "unknown-kind", "bad-url",
+        "remote-url", "bad-import-string", "unimportable", "missing-app", "missing-app-after-kind-change",
+        "key-of-another-kind", "bad-database-url", "unknown-placeholder", "non-loopback-host", "negative-timeout",
+        "env-table", "env-integer", "env-boolean", "bad-target-option", "missing-config", "bad-toml",
+        "unknown-area"])
+def test_verify_refuses_each_bad_setting_with_exit_2_and_one_line(runner, in_tmp, toml, args, env, reason):
+    (in_tmp / "harness.toml").write_text(toml + "\n")
+
+    result = runner.invoke(cli.main, ["verify", *args], env=env)
+
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(f"Error: {reason}"), result.stderr
+    assert result.stdout == ""
+    assert not (in_tmp / "reports").exists()  # nothing started, nothing written
+
+
+def test_verify_runs_the_default_legacy_against_itself_and_writes_the_results(runner, in_tmp):
+    import jsonschema
+
+    from harness.core.results import SCHEMA_PATH
+
+    result = runner.invoke(cli.main, ["verify", "--candidate", "legacy_flask:create_app", "--json"],
+                           env={"HARNESS_AREAS": "targets"})
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""  # no progress off a terminal
+    report = json.loads(result.stdout)
+    assert report["passed"] is True and [a["area"] for a in report["areas"]] == ["targets"]
+    written = json.loads((in_tmp / "reports" / "latest" / "targets.json").read_text())
+    jsonschema.validate(written, json.loads(SCHEMA_PATH.read_text()))
+    assert written == report["areas"][0]
+    assert written["targets"]["candidate"] == {
+        "kind": "wsgi", "app": "legacy_flask:create_app", "base_url": None,
+        "database": f"sqlite:///{in_tmp / 'reports' / report['run_id'] / 'targets' / 'candidate' / 'database.sqlite3'}"}
+
+
+def test_verify_exits_1_and_names_the_area_when_a_gate_fails(runner, in_tmp):
+    (in_tmp / "harness.toml").write_text("areas = ['targets']\n[legacy]\nhealth_path = '/no-such-path'\nseed = false\n"
+                                         "[candidate]\napp = 'legacy_flask:create_app'\nseed = false\n")
+
+    result = runner.invoke(cli.main, ["verify"])
+
+    assert result.exit_code == 1, result.output
+    assert re.search(r"^  targets  FAILED .* 1 findings \(1 critical/high\)$", result.stdout, re.M), result.stdout
+    assert result.stdout.splitlines()[-1] == "Failed: targets"
+
+
+def test_verify_exits_3_with_one_line_when_a_target_is_unreachable(runner, in_tmp):
+    port = free_port()
+
+    result = runner.invoke(cli.main, ["verify", "--candidate", f"http://127.0.0.1:{port}"],
+                           env={"HARNESS_CANDIDATE_STARTUP_TIMEOUT": "0.3", "HARNESS_LEGACY_SEED": "false"})
+
+    assert result.exit_code == 3, result.output
+    assert result.stderr == (f"Error: candidate: no 200 from http://127.0.0.1:{port}/health within 0.3 s "
+                             f"(last: ConnectionRefusedError: [Errno 111] Connection refused)\n")
+
+
+def test_verify_shows_progress_on_a_terminal_only(runner, in_tmp, monkeypatch):
+    from rich.console import Console
+
+    from harness.core import command
+
+    screen = io.StringIO()
+    monkeypatch.setattr(command, "stderr_console", lambda: Console(file=screen, force_terminal=True, width=100))
+
+    result = runner.invoke(cli.main, ["verify", "--candidate", "legacy_flask:create_app"],
+                           env={"HARNESS_AREAS": "targets", "HARNESS_LEGACY_SEED": "0",
+                                "HARNESS_CANDIDATE_SEED": "0"})
+
+    assert result.exit_code == 0, result.output
+    assert "starting" in screen.getvalue() or "running" in screen.getvalue()
+    assert result.stdout.splitlines()[-1] == "All 1 area(s) passed."
+
+
+# -- area command groups, imported lazily --------------------------------------------------------------------------
+
+@pytest.fixture
+def area_modules(tmp_path, monkeypatch):
+    """Point the lazily imported area commands at modules written by the test."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    names = []
+
+    def use(command: str, source: str | None) -> None:
+        module = f"area_cli_{command}_{len(names)}_{os.getpid()}"
+        names.append(module)
+        if source is not None:
+            (tmp_path / f"{module}.py").write_text(source)
+        monkeypatch.setitem(cli.AREA_COMMANDS, command, module)
+
+    yield use
+    for module in names:
+        sys.modules.pop(module, None)
+
+
+def test_an_area_command_whose_module_is_missing_is_simply_absent(runner, area_modules):
+    area_modules("data", None)
+
+    listed = [line.split()[0] for line in runner.invoke(cli.main, ["--help"]).stdout.split("Commands:")[1].splitlines()
+              if line.strip()]
+    assert "data" not in listed and "verify" in listed
+    missing = runner.invoke(cli.main, ["data"])
+    assert missing.exit_code == 2 and "No such command 'data'" in missing.stderr
+
+
+def test_an_area_command_module_that_does_not_import_breaks_only_its_command(runner, area_modules):
+    area_modules("data", "raise RuntimeError('half written')\n")
+
+    assert runner.invoke(cli.main, ["--help"]).exit_code == 0
+    result = runner.invoke(cli.main, ["data", "rows", "--json"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith("Error: the data command is unavailable: ")
+    assert "RuntimeError: half written" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_an_area_command_group_is_attached_when_used(runner, area_modules):
+    area_modules("data", "import click\n\n@click.group()\ndef data():\n    'Schema and row parity.'\n\n"
+                         "@data.command()\ndef rows():\n    click.echo('rows compared')\n")
+
+    assert "Schema and row parity." in runner.invoke(cli.main, ["--help"]).stdout
+    result = runner.invoke(cli.main, ["data", "rows"])
+    assert (result.exit_code, result.stdout) == (0, "rows compared\n")
+
+
+def test_contract_subcommands_can_attach_to_the_group_defined_here(runner, area_modules):
+    area_modules("contract", "import click\nfrom harness.cli import contract\n\n@contract.command()\n"
+                             "@click.pass_obj\ndef coverage(options):\n"
+                             "    click.echo(f'{options.candidate} {options.json}')\n")
+
+    result = runner.invoke(cli.main, ["contract", "--candidate", "http://127.0.0.1:8000", "--json", "coverage"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "http://127.0.0.1:8000 True\n"
