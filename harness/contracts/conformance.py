@@ -79,8 +79,16 @@ class Identities:
         self.logins = 0
         self.throwaways = 0
 
+    def _client(self):
+        """The app's own test client (Flask), else werkzeug's over any WSGI callable (Django, the fan-out)."""
+        if hasattr(self.app, "test_client"):
+            return self.app.test_client()
+        from werkzeug.test import Client
+
+        return Client(self.app)
+
     def _login(self, email: str, password: str) -> str:
-        client = self.app.test_client()
+        client = self._client()
         resp = client.post("/api/v1/auth/login", json={"email": email, "password": password})
         assert resp.status_code == 200, (email, resp.status_code, resp.get_json())
         self.logins += 1
@@ -95,7 +103,7 @@ class Identities:
         """Sign a new user up and log it in: a session (and account) a case may destroy."""
         n = next(self._counter)
         email, password = f"conformance-{n}@throwaway.test", "Throwaway123!"
-        resp = self.app.test_client().post("/api/v1/auth/signup", json={"email": email, "password": password})
+        resp = self._client().post("/api/v1/auth/signup", json={"email": email, "password": password})
         assert resp.status_code == 201, (email, resp.status_code, resp.get_json())
         self.throwaways += 1
         return self._login(email, password)

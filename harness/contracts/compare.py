@@ -1,0 +1,157 @@
+"""What a client could notice between two replies to the same request, as {field: Difference}.
+
+Fields: `status`; `header:<name>` for the headers a client reads (content type, location, allow, cache
+control, pagination, rate limits, retry-after); `cookie:<name>` (value) and `cookie:<name>.<attribute>`
+(max-age, path, domain, secure, httponly, samesite); `body` paths such as `body.data.courses[0].id`. Kinds:
+`status`, `missing` (only the primary has it), `extra` (only the other has it), `type`, `value`, `ordering`
+(a list with the same members in another order). JSON bodies are diffed with deepdiff.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from .exchange import Reply
+
+COMPARED_HEADERS = ("content-type", "location", "allow", "cache-control", "x-total-count", "x-page", "x-per-page",
+                    "x-total-pages", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after",
+                    "www-authenticate", "content-disposition")
+COOKIE_ATTRIBUTES = ("max-age", "path", "domain", "secure", "httponly", "samesite")
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    kind: str
+    primary: Any
+    other: Any
+
+
+def _content_type(value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = [p.strip().lower().replace(" ", "") for p in value.split(";") if p.strip()]
+    return ";".join(parts)
+
+
+def _allow(value: str | None) -> str | None:
+    return None if value is None else ", ".join(sorted(m.strip().upper() for m in value.split(",") if m.strip()))
+
+
+def _header_value(name: str, reply: Reply) -> str | None:
+    value = reply.header(name)
+    if name == "content-type":
+        return _content_type(value)
+    if name == "allow":
+        return _allow(value)
+    return value
+
+
+def cookies(reply: Reply) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for raw in reply.headers_named("Set-Cookie"):
+        jar = SimpleCookie()
+        try:
+            jar.load(raw)
+        except Exception:
+            out[f"<unparsable {raw[:30]}>"] = {"value": raw}
+            continue
+        for name, morsel in jar.items():
+            attrs: dict[str, Any] = {"value": morsel.value}
+            for attr in COOKIE_ATTRIBUTES:
+                v = morsel[attr]
+                if attr in {"secure", "httponly"}:
+                    attrs[attr] = bool(v)
+                elif v not in ("", None):
+                    attrs[attr] = str(v).lower() if attr == "samesite" else str(v)
+            out[name] = attrs
+    return out
+
+
+_PATH_PART = re.compile(r"\['((?:[^'\\]|\\.)*)'\]|\[(\d+)\]")
+
+
+def field_path(deepdiff_path: str) -> str:
+    """deepdiff's "root['data']['courses'][0]['id']" as "body.data.courses[0].id"."""
+    out = "body"
+    for key, index in _PATH_PART.findall(deepdiff_path):
+        out += f"[{index}]" if index else f".{key}"
+    return out
+
+
+def general(field: str) -> str:
+    """A field with list indices generalised (`body.data.courses[*].id`): the unit noise is counted in."""
+    return re.sub(r"\[\d+\]", "[*]", field)
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _reorder(a: Any, b: Any, path: str, found: dict[str, Difference]) -> Any:
+    """b with every list that only differs from a's in order put in a's order; each such list is recorded."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {k: (_reorder(a[k], v, f"{path}.{k}", found) if k in a else v) for k, v in b.items()}
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) == len(b) and a != b and sorted(map(_canon, a)) == sorted(map(_canon, b)):
+            found[path] = Difference("ordering", [_canon(x)[:80] for x in a[:5]], [_canon(x)[:80] for x in b[:5]])
+            return list(a)
+        return [_reorder(a[i], y, f"{path}[{i}]", found) if i < len(a) else y for i, y in enumerate(b)]
+    return b
+
+
+def compare(primary: Reply, other: Reply) -> dict[str, Difference]:
+    diffs: dict[str, Difference] = {}
+    if primary.status != other.status:
+        diffs["status"] = Difference("status", primary.status, other.status)
+    for name in COMPARED_HEADERS:
+        a, b = _header_value(name, primary), _header_value(name, other)
+        if a != b:
+            kind = "missing" if b is None else "extra" if a is None else "value"
+            diffs[f"header:{name}"] = Difference(kind, a, b)
+    ca, cb = cookies(primary), cookies(other)
+    for name in ca.keys() | cb.keys():
+        if name not in cb:
+            diffs[f"cookie:{name}"] = Difference("missing", ca[name], None)
+        elif name not in ca:
+            diffs[f"cookie:{name}"] = Difference("extra", None, cb[name])
+        else:
+            for attr in ("value", *COOKIE_ATTRIBUTES):
+                x, y = ca[name].get(attr), cb[name].get(attr)
+                if x != y:
+                    field = f"cookie:{name}" if attr == "value" else f"cookie:{name}.{attr}"
+                    diffs[field] = Difference("missing" if y is None else "extra" if x is None else "value", x, y)
+    diffs.update(compare_bodies(primary, other))
+    return diffs
+
+
+def compare_bodies(primary: Reply, other: Reply) -> dict[str, Difference]:
+    ja, jb = primary.json, other.json
+    if ja is None or jb is None:
+        if (ja is None) != (jb is None):
+            return {"body": Difference("type", _short(primary.body), _short(other.body))}
+        if primary.body != other.body:
+            return {"body": Difference("value", _short(primary.body), _short(other.body))}
+        return {}
+    found: dict[str, Difference] = {}
+    jb = _reorder(ja, jb, "body", found)
+    dd = DeepDiff(ja, jb, verbose_level=2, ignore_order=False, ignore_numeric_type_changes=False)
+    for key, kind in (("dictionary_item_removed", "missing"), ("iterable_item_removed", "missing")):
+        for path, value in dd.get(key, {}).items():
+            found[field_path(path)] = Difference(kind, value, None)
+    for key, kind in (("dictionary_item_added", "extra"), ("iterable_item_added", "extra")):
+        for path, value in dd.get(key, {}).items():
+            found[field_path(path)] = Difference(kind, None, value)
+    for path, change in dd.get("type_changes", {}).items():
+        found[field_path(path)] = Difference("type", change.get("old_value"), change.get("new_value"))
+    for path, change in dd.get("values_changed", {}).items():
+        found[field_path(path)] = Difference("value", change.get("old_value"), change.get("new_value"))
+    return found
+
+
+def _short(body: bytes, limit: int = 200) -> str:
+    return body[:limit].decode("utf-8", "replace")

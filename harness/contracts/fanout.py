@@ -1,0 +1,138 @@
+"""The fan-out: one WSGI app that forwards every request it receives to the primary side (legacy) and to
+every other side (a second legacy instance for noise, the candidate), translating minted ids per side.
+
+Case generators need not know about it: schemathesis (every phase, its stateful links included) and the
+Postman replay drive it like any single app and see the primary's responses, while each exchange, with
+what every side was sent and answered, goes to `sink` for comparison as it happens.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from .exchange import Exchange, Reply, Sent
+from .idmap import IdMap
+
+
+class Side(Protocol):
+    name: str
+
+    def send(self, sent: Sent) -> Reply: ...
+
+
+class WsgiSide:
+    """An in-process WSGI app, called without a cookie jar (the caller's Cookie header is forwarded as sent)."""
+
+    def __init__(self, name: str, app: Any) -> None:
+        from werkzeug.test import Client
+
+        self.name, self.app = name, app
+        self._client = Client(app, use_cookies=False)
+
+    def send(self, sent: Sent) -> Reply:
+        path, _, query = sent.path.partition("?")
+        resp = self._client.open(path, method=sent.method, query_string=query, headers=sent.headers,
+                                 data=sent.body or None, follow_redirects=False)
+        try:
+            return Reply(resp.status_code, list(resp.headers.items()), resp.get_data())
+        finally:
+            resp.close()
+
+
+class HttpSide:
+    """A server reached over HTTP (spawned by the harness or external)."""
+
+    def __init__(self, name: str, base_url: str, timeout: float = 30.0) -> None:
+        import urllib3
+
+        self.name, self.base_url = name, base_url.rstrip("/")
+        self._http = urllib3.PoolManager(timeout=timeout, retries=False)
+
+    def send(self, sent: Sent) -> Reply:
+        headers = {k: v for k, v in sent.headers if k.lower() not in {"host", "content-length"}}
+        resp = self._http.request(sent.method, self.base_url + sent.path, headers=headers, body=sent.body or None,
+                                  redirect=False, preload_content=True)
+        return Reply(resp.status, list(resp.headers.items()), resp.data)
+
+
+class OperationResolver:
+    """"METHOD /concrete/path" -> the contract's "P17 GET /api/v1/courses/{course_id}" (literal paths win)."""
+
+    def __init__(self, paths: dict[str, dict[str, Any]]) -> None:
+        routes = []
+        for template, item in paths.items():
+            for method, op in item.items():
+                if method not in {"get", "put", "post", "delete", "patch"}:
+                    continue
+                regex = re.compile("^" + re.sub(r"\\\{[^}/]+\\\}", "[^/]+", re.escape(template)) + "$")
+                label = f"{op.get('x-api-id', op.get('operationId', '?'))} {method.upper()} {template}"
+                routes.append((template.count("{"), regex, method.upper(), label))
+        self._routes = sorted(routes, key=lambda r: r[0])
+
+    def __call__(self, method: str, path: str) -> str:
+        bare = urlsplit(path).path
+        for _, regex, m, label in self._routes:
+            if m == method.upper() and regex.match(bare):
+                return label
+        if bare.endswith("/") and len(bare) > 1:
+            inner = self(method, bare.rstrip("/"))
+            if not inner.startswith("unmatched"):
+                return inner + " (trailing slash)"
+        return f"unmatched {method.upper()} {bare}"
+
+
+def _sent_from_environ(environ: dict[str, Any]) -> Sent:
+    from werkzeug.wsgi import get_input_stream
+
+    path = environ.get("PATH_INFO", "") or "/"
+    if environ.get("QUERY_STRING"):
+        path += "?" + environ["QUERY_STRING"]
+    headers = [(k[5:].replace("_", "-").title(), v) for k, v in environ.items() if k.startswith("HTTP_")]
+    if environ.get("CONTENT_TYPE"):
+        headers.append(("Content-Type", environ["CONTENT_TYPE"]))
+    body = get_input_stream(environ).read()
+    return Sent(environ.get("REQUEST_METHOD", "GET").upper(), path, headers, body)
+
+
+class FanOut:
+    """A WSGI app: the primary's response goes back to the caller; every exchange goes to `sink`."""
+
+    def __init__(self, primary: Side, others: Iterable[Side], resolve: Callable[[str, str], str],
+                 sink: Callable[[Exchange, dict[str, IdMap]], None]) -> None:
+        self.primary, self.others = primary, list(others)
+        self.resolve, self.sink = resolve, sink
+        self.maps = {side.name: IdMap() for side in self.others}
+        self.source = "unnamed"
+        self._seq = itertools.count(1)
+        self.exchanges = 0
+
+    def send(self, sent: Sent) -> Reply:
+        """Fan one request out (also used directly, without WSGI)."""
+        ex = Exchange(next(self._seq), self.resolve(sent.method, sent.path), self.source)
+        ex.sent[self.primary.name] = sent
+        ex.replies[self.primary.name] = primary_reply = self.primary.send(sent)
+        for side in self.others:
+            idmap = self.maps[side.name]
+            translated = idmap.translate(sent)
+            reply = side.send(translated)
+            idmap.learn_replies(primary_reply, reply)
+            ex.sent[side.name], ex.replies[side.name] = translated, reply
+        self.exchanges += 1
+        self.sink(ex, self.maps)
+        return primary_reply
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> list[bytes]:
+        from http import HTTPStatus
+
+        reply = self.send(_sent_from_environ(environ))
+        try:
+            phrase = HTTPStatus(reply.status).phrase
+        except ValueError:
+            phrase = "Unknown"
+        headers = [(k, v) for k, v in reply.headers if k.lower() not in {"content-length", "transfer-encoding"}]
+        headers.append(("Content-Length", str(len(reply.body))))
+        start_response(f"{reply.status} {phrase}", headers)
+        return [reply.body]

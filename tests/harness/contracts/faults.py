@@ -1,0 +1,143 @@
+"""Drift injected into a copy of the candidate, one fault at a time, for the contract gate's tests.
+
+Each fault is WSGI middleware around the candidate app (or, for routes, a change to the app itself):
+it changes exactly one thing a client could notice, on exactly one operation.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+Environ = dict[str, Any]
+
+
+class ResponseRewriter:
+    """Calls the wrapped app, then lets `rewrite(environ, status, headers, body)` change the response."""
+
+    def __init__(self, app: Any, rewrite: Callable[[Environ, str, list, bytes], tuple[str, list, bytes]]) -> None:
+        self.app, self.rewrite = app, rewrite
+        if hasattr(app, "url_map"):
+            self.url_map = app.url_map  # route coverage still reads the wrapped app's routes
+
+    def __call__(self, environ: Environ, start_response: Callable) -> Iterable[bytes]:
+        captured: dict[str, Any] = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda _data: None
+
+        chunks = self.app(environ, capture)
+        try:
+            body = b"".join(chunks)
+        finally:
+            getattr(chunks, "close", lambda: None)()
+        status, headers, body = self.rewrite(environ, captured["status"], list(captured["headers"]), body)
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"] + [("Content-Length", str(len(body)))]
+        start_response(status, headers)
+        return [body]
+
+
+def _json_edit(path: str, method: str, edit: Callable[[Any], None]):
+    def rewrite(environ, status, headers, body):
+        if environ["PATH_INFO"] == path and environ["REQUEST_METHOD"] == method and status.startswith("2"):
+            doc = json.loads(body)
+            edit(doc)
+            body = json.dumps(doc).encode()
+        return status, headers, body
+    return rewrite
+
+
+def renamed_field(app):
+    def edit(doc):
+        doc["data"]["emailAddress"] = doc["data"].pop("email")
+    return ResponseRewriter(app, _json_edit("/api/v1/user/profile", "GET", edit))
+
+
+def changed_type(app):
+    def edit(doc):
+        for c in doc["data"]["courses"]:
+            c["enrollmentCount"] = str(c["enrollmentCount"])
+    return ResponseRewriter(app, _json_edit("/api/v1/courses", "GET", edit))
+
+
+def list_order(app):
+    return ResponseRewriter(app, _json_edit("/api/v1/courses", "GET", lambda doc: doc["data"]["courses"].reverse()))
+
+
+def changed_status(app):
+    def rewrite(environ, status, headers, body):
+        if environ["PATH_INFO"] == "/api/v1/auth/signup" and status.startswith("201"):
+            status = "200 OK"
+        return status, headers, body
+    return ResponseRewriter(app, rewrite)
+
+
+def error_envelope(app):
+    def rewrite(environ, status, headers, body):
+        if environ["PATH_INFO"].startswith("/api/v1/courses/") and status.startswith("404"):
+            doc = json.loads(body)
+            body = json.dumps({"ok": False, "success": False, "error": doc["error"]["message"]}).encode()
+        return status, headers, body
+    return ResponseRewriter(app, rewrite)
+
+
+def missing_header(app):
+    def rewrite(environ, status, headers, body):
+        if environ["PATH_INFO"] == "/api/v1/courses":
+            headers = [(k, v) for k, v in headers if k.lower() != "x-total-count"]
+        return status, headers, body
+    return ResponseRewriter(app, rewrite)
+
+
+def cookie_attribute(app):
+    def rewrite(environ, status, headers, body):
+        if environ["PATH_INFO"] == "/api/v1/auth/login":
+            headers = [(k, v.replace("; HttpOnly", "")) if k.lower() == "set-cookie" else (k, v) for k, v in headers]
+        return status, headers, body
+    return ResponseRewriter(app, rewrite)
+
+
+def trailing_slash_redirect(app):
+    """What APPEND_SLASH-style routing does: a slash-suffixed path redirects instead of 404."""
+    def wrapped(environ, start_response):
+        path = environ["PATH_INFO"]
+        if path.endswith("/") and len(path) > 1:
+            start_response("301 Moved Permanently", [("Location", path.rstrip("/")), ("Content-Length", "0")])
+            return [b""]
+        return app(environ, start_response)
+    if hasattr(app, "url_map"):
+        wrapped.url_map = app.url_map  # type: ignore[attr-defined]
+    return wrapped
+
+
+def removed_auth_check(app):
+    """The profile answers without a token (as if its guard were gone)."""
+    def rewrite(environ, status, headers, body):
+        anonymous = not environ.get("HTTP_AUTHORIZATION") and "access_token" not in environ.get("HTTP_COOKIE", "")
+        if environ["PATH_INFO"] == "/api/v1/user/profile" and environ["REQUEST_METHOD"] == "GET" and anonymous:
+            status = "200 OK"
+            body = json.dumps({"ok": True, "success": True, "data": {"id": "anonymous"}}).encode()
+        return status, headers, body
+    return ResponseRewriter(app, rewrite)
+
+
+def extra_route(app):
+    """An undocumented route added to the app itself (a Flask app here; route coverage reads its url_map)."""
+    app.add_url_rule("/api/v1/debug/routes", "debug_routes", lambda: {"ok": True})
+    return app
+
+
+#: fault -> (operation the finding must name, field or check it must name)
+FAULTS: dict[str, tuple[Callable, str, str]] = {
+    "renamed_field": (renamed_field, "P13 GET /api/v1/user/profile", "body.data.email"),
+    "changed_type": (changed_type, "P16 GET /api/v1/courses", "body.data.courses[*].enrollmentCount"),
+    "changed_status": (changed_status, "P1 POST /api/v1/auth/signup", "status"),
+    "trailing_slash_redirect": (trailing_slash_redirect, "(trailing slash)", "status"),
+    "error_envelope": (error_envelope, "P17 GET /api/v1/courses/{course_id}", "body.error"),
+    "missing_header": (missing_header, "P16 GET /api/v1/courses", "header:x-total-count"),
+    "cookie_attribute": (cookie_attribute, "P2 POST /api/v1/auth/login", "cookie:access_token.httponly"),
+    "list_order": (list_order, "P16 GET /api/v1/courses", "body.data.courses"),
+    "removed_auth_check": (removed_auth_check, "P13 GET /api/v1/user/profile", "status"),
+    "extra_route": (extra_route, "GET /api/v1/debug/routes", "undocumented_route"),
+}
