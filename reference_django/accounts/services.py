@@ -17,6 +17,7 @@ from django.utils import timezone as dj_timezone
 from reference_django.common.access import record_activity
 from reference_django.common.exceptions import Conflict, InvalidRequest, Unauthorized
 from reference_django.common.models import new_id
+from reference_django.courses import cache as course_cache
 from . import hashers, selectors, tokens
 from .authentication import Identity, active_session, check_user, grants
 from .models import Role, User, UserActivity, UserRole, UserSession
@@ -195,6 +196,10 @@ def _profile_activity(kind: str, ident: Identity, client: Client, **extra: Any) 
                     resource_id=ident.user_id, ip=client.ip, user_agent=client.user_agent, **extra)
 
 
+#: User fields shown in the InstructorRef of course payloads (API.md §2).
+INSTRUCTOR_REF_FIELDS = frozenset({"full_name", "display_name", "email", "avatar_url", "bio", "metadata"})
+
+
 @transaction.atomic
 def profile_update(*, ident: Identity, changes: dict[str, Any], client: Client) -> User:
     """Writes the sent fields that differ; `metadata` is shallow-merged into the stored one."""
@@ -212,6 +217,9 @@ def profile_update(*, ident: Identity, changes: dict[str, Any], client: Client) 
     if changed:
         user.save_versioned(changed, by=user.id)
         _profile_activity("profile_updated", ident, client, metadata={"fields": changed})
+        if set(changed) & INSTRUCTOR_REF_FIELDS:
+            # An instructor's name, avatar, bio and expertise are part of every cached course summary.
+            transaction.on_commit(course_cache.invalidate_catalogue)
     return user
 
 

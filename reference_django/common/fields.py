@@ -256,5 +256,7 @@ class QuerySerializer(serializers.Serializer):
     def to_internal_value(self, data: Any) -> Any:
         for field in self.fields.values():
             field.from_text = True
-        cleaned = {k: v for k, v in dict(data.items() if hasattr(data, "items") else data).items() if v != ""}
+        # A repeated key counts with its first value, as Flask's `request.args.to_dict()` reads it.
+        pairs = ((k, v[0]) for k, v in data.lists()) if hasattr(data, "lists") else dict(data).items()
+        cleaned = {k: v for k, v in pairs if v != ""}
         return super().to_internal_value(cleaned)

@@ -2,6 +2,7 @@
 public reviews, recommendations."""
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -326,3 +327,26 @@ def test_course_routes_stay_under_ten_queries(anon, student, instructor, count_s
                 resp = caller.get(path)
             assert resp.status_code == (401 if caller is anon and path == RECOMMENDED else 200), path
             assert len(sql) < 10, (path, sql.statements)
+
+
+def _bulk_publish_courses(db, owners: list[str], n: int) -> None:
+    """`n` more published courses, shared out among `owners`: pages of every size have rows to fill."""
+    now = utcnow()
+    db.add_all(Course(id=str(uuid.uuid4()), instructor_id=owners[i % len(owners)], title=f"Bulk course {i}",
+                      slug=f"bulk-course-{i}", status="published", is_published=True, published_at=now,
+                      enrollment_count=i, rating=i % 5) for i in range(n))
+    db.commit()
+
+
+@pytest.mark.parametrize("limit", [1, 20, 100])
+@pytest.mark.parametrize("who,path", [("anon", f"{COURSES}?sortBy=popular&search=course"),
+                                      ("student", f"{COURSES}?sortBy=rating&minRating=1"),
+                                      ("instructor", "/api/v1/instructor/courses")])
+def test_listing_routes_stay_under_ten_queries_at_any_page_size(request, count_sql, db, seeded, who, path, limit):
+    _bulk_publish_courses(db, [seeded.user_id(accounts.INSTRUCTOR), seeded.user_id(accounts.INSTRUCTOR2)], 150)
+    caller = request.getfixturevalue(who)
+    with count_sql() as sql:
+        resp = caller.get(f"{path}{'&' if '?' in path else '?'}limit={limit}")
+    d = data(resp)
+    assert len(d["courses"]) == min(limit, d["pagination"]["total"]) and d["pagination"]["total"] > 20
+    assert len(sql) < 10, sql.statements

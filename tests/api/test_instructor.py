@@ -8,7 +8,6 @@ import pytest
 import sqlalchemy as sa
 
 from harness.seed import accounts
-from legacy_flask import events
 from legacy_flask.models import Course, CourseSection, Enrollment, MediaFile, Quiz, Video
 from tests.conftest import DETAIL_KEYS, SECTION_KEYS, SUMMARY_KEYS, VIDEO_KEYS, data, db_state, error
 
@@ -35,14 +34,6 @@ def live_quizzes(db, video_id: str) -> list[Quiz]:
     db.expire_all()
     return list(db.scalars(sa.select(Quiz).where(Quiz.video_id == video_id, Quiz.is_deleted.is_(False))
                            .order_by(Quiz.timestamp_seconds)))
-
-
-@pytest.fixture
-def emitted(monkeypatch) -> list[tuple]:
-    """The Socket.IO events the request emitted: (event, payload, rooms)."""
-    calls: list[tuple] = []
-    monkeypatch.setattr(events, "emit", lambda event, payload, *rooms: calls.append((event, payload, rooms)))
-    return calls
 
 
 def new_course(caller, **fields) -> dict:
