@@ -59,6 +59,7 @@ class GateRun:
     conformance: dict[str, ConformanceReport] = field(default_factory=dict)
     routes: dict[str, RouteCoverage] = field(default_factory=dict)
     replay_failures: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
     accepted_hits: list[tuple[FieldVerdict, accepted_mod.Accepted]] = field(default_factory=list)
     wall_time: float = 0.0
 
@@ -123,7 +124,9 @@ def run_gate(targets: dict[str, Any], options: GateOptions, progress: Callable[[
         fan.source = source
         before = fan.exchanges
         say(f"contract: {source}")
-        if source == "postman" and options.postman is not None:
+        if source == "postman" and (options.postman is None or not options.postman.exists()):
+            result.skipped.append(f"postman: no collection at {options.postman}")
+        elif source == "postman":
             from harness.replay.postman import WsgiTransport
             from harness.replay.unpuzzle_flow import UnpuzzleReplay
             from harness.seed import accounts
@@ -235,6 +238,9 @@ def to_result(run_: GateRun, options: GateOptions, base_urls: dict[str, str] | N
                                     severity=Severity.HIGH, operation=route,
                                     message=f"{side} does not serve the documented {route}",
                                     evidence={"side": side, "how": cov.how}))
+    for reason in run_.skipped:
+        findings.append(Finding(id=f"skipped:{reason.split(':', 1)[0]}", check="source_skipped",
+                                severity=Severity.INFO, message=f"case source skipped: {reason}"))
     for failure in run_.replay_failures:
         findings.append(Finding(id=f"postman:{failure.split(' ', 1)[0]}", check="postman_replay",
                                 severity=Severity.HIGH, message=f"legacy fails the Postman collection: {failure}"))

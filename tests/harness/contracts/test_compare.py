@@ -61,3 +61,14 @@ def test_a_non_json_body_against_a_json_one_is_a_type_change():
 
 def test_list_indices_are_generalised_for_counting():
     assert general("body.data.courses[12].tags[0]") == "body.data.courses[*].tags[*]"
+
+
+@pytest.mark.parametrize("a, b", [(1, True), (1, 1.0), (0, False)])
+def test_numbers_and_booleans_that_python_calls_equal_are_still_a_type_change(a, b):
+    assert compare(reply({"x": a}), reply({"x": b}))["body.x"].kind == "type"
+
+
+def test_spacing_and_key_order_are_not_differences():
+    a = Reply(200, [("Content-Type", "application/json")], b'{"a": 1, "b": [1, 2]}')
+    b = Reply(200, [("Content-Type", "application/json")], b'{"b":[1,2],"a":1}\n')
+    assert compare(a, b) == {}

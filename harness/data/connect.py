@@ -1,0 +1,58 @@
+"""Opening the two databases, with the two ways that can fail told apart (exit 2 vs exit 3)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from harness.core.errors import ConfigError, TargetError
+
+SUPPORTED = ("postgresql", "sqlite")
+
+
+class DataInputError(ConfigError, ValueError):
+    """Bad input (exit 2): a malformed URL, an unsupported engine, a missing SQLite file, a bad option."""
+
+
+class DatabaseUnreachable(TargetError):
+    """A database server could not be reached or refused the connection (exit 3)."""
+
+
+def open_engine(url: str | sa.URL, **engine_options: Any) -> sa.Engine:
+    """An engine on `url` that has answered once. SQLite files must exist: connecting to a missing
+    one would create it empty, and an empty schema would compare as "everything missing"."""
+    from harness.seed import SeedError, database_url
+
+    try:
+        parsed = database_url(url) if isinstance(url, str) else url
+    except SeedError as exc:
+        raise DataInputError(str(exc)) from None
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED:
+        raise DataInputError(f"unsupported database engine {backend!r}: PostgreSQL and SQLite are supported")
+    if backend == "sqlite" and parsed.database not in (None, "", ":memory:") \
+            and not parsed.database.startswith("file:") and not Path(parsed.database).is_file():
+        raise DataInputError(f"no SQLite database file at {parsed.database}")
+    if backend != "postgresql":
+        engine_options = {k: v for k, v in engine_options.items() if k not in ("pool_size", "max_overflow")}
+    try:
+        engine = sa.create_engine(parsed, **engine_options)
+    except (sa.exc.NoSuchModuleError, ImportError) as exc:
+        raise DataInputError(f"no database driver for {parsed.drivername!r} ({exc})") from None
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.DBAPIError as exc:
+        engine.dispose()
+        raise DatabaseUnreachable(f"cannot reach {shown(engine)}: {first_line(exc)}") from None
+    return engine
+
+
+def shown(engine: sa.Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def first_line(exc: BaseException) -> str:
+    message = str(getattr(exc, "orig", None) or exc).strip()
+    return message.splitlines()[0] if message else type(exc).__name__
