@@ -16,9 +16,7 @@ import sqlalchemy as sa
 from moto import mock_aws
 
 from harness.seed import accounts
-from legacy_flask import events, storage, tasks
 from legacy_flask.models import MediaFile, UploadSession, Video, utcnow
-from legacy_flask.resources import media as media_routes
 from tests.conftest import data, error
 
 INITIATE = "/api/v1/media/upload/initiate"
@@ -171,6 +169,17 @@ def test_the_local_upload_target_enforces_its_policy(owner, anon, app, change, s
     assert not local_path(app, session["storageKey"]).exists()
 
 
+@pytest.mark.parametrize("method, path, status, code", [
+    ("GET", "/_local-bucket/upload", 405, "METHOD_NOT_ALLOWED"),
+    ("PUT", "/_local-bucket/upload", 405, "METHOD_NOT_ALLOWED"),
+    ("POST", "/_local-bucket/upload/", 404, "NOT_FOUND"),
+    ("POST", "/_local-bucket/other", 404, "NOT_FOUND"),
+    ("GET", "/_local-bucket", 404, "NOT_FOUND"),
+])
+def test_the_local_upload_target_answers_only_its_upload_post(anon, method, path, status, code):
+    error(anon.request(method, path), status, code)
+
+
 # --- P54 ----------------------------------------------------------------------------------------------
 
 def test_complete_without_an_upload_creates_the_media_row(owner, db, seeded, count_sql):
@@ -224,25 +233,25 @@ def test_an_expired_session_cannot_complete_and_reads_expired(owner, db):
     assert data(owner.get(PROGRESS.format(session["sessionKey"])))["status"] == "expired"
 
 
-def test_a_database_failure_is_500_and_fails_the_session(owner, db, monkeypatch):
+def test_a_database_failure_is_500_and_fails_the_session(owner, db, monkeypatch, internals):
     session = initiate(owner)
 
     def broken(*args):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(media_routes.UploadComplete, "_create_media", staticmethod(broken))
+    monkeypatch.setattr(*internals.media_creation, broken)
     error(owner.post(COMPLETE, json={"sessionKey": session["sessionKey"]}), 500, "INTERNAL_ERROR")
     up = db.scalar(sa.select(UploadSession).where(UploadSession.session_key == session["sessionKey"]))
     assert up.status == "failed" and up.error_message and "disk full" not in up.error_message
 
 
-def test_a_storage_failure_is_500_and_fails_the_session(owner, app, db, monkeypatch):
+def test_a_storage_failure_is_500_and_fails_the_session(owner, app, db, monkeypatch, internals):
     session = initiate(owner)
 
     def broken(self, key, declared_size):
-        raise storage.StorageError("bucket unreachable")
+        raise internals.storage_error("bucket unreachable")
 
-    monkeypatch.setattr(storage.LocalBackend, "uploaded_size", broken)
+    monkeypatch.setattr(internals.local_backend, "uploaded_size", broken)
     error(owner.post(COMPLETE, json={"sessionKey": session["sessionKey"]}), 500, "INTERNAL_ERROR")
     up = db.scalar(sa.select(UploadSession).where(UploadSession.session_key == session["sessionKey"]))
     assert (up.status, up.error_message, up.media_file_id) == ("failed", "bucket unreachable", None)
@@ -333,13 +342,13 @@ def test_process_runs_the_task_and_returns_the_media_file(owner, db, count_sql):
     assert media.processing_completed_at >= media.processing_started_at
 
 
-def test_a_failed_probe_marks_the_file_failed(owner, monkeypatch):
+def test_a_failed_probe_marks_the_file_failed(owner, monkeypatch, internals):
     media_id = completed_media(owner)
 
     def broken(media):
         raise RuntimeError("moov atom not found")
 
-    monkeypatch.setattr(tasks, "probe_media", broken)
+    monkeypatch.setattr(internals.tasks, "probe_media", broken)
     d = data(owner.post(MEDIA.format(media_id) + "/process"))
     assert (d["processingStatus"], d["processingError"]) == ("failed", "moov atom not found")
 
@@ -351,17 +360,15 @@ def test_process_guards(owner, other, anon, seeded):
     error(owner.post(MEDIA.format(UNKNOWN) + "/process"), 404, "NOT_FOUND")
 
 
-def test_the_task_skips_unknown_files(app):
-    with app.app_context():
-        assert tasks.send(tasks.process_media, UNKNOWN).get() == "missing"
+def test_the_task_skips_unknown_files(internals):
+    # By the registered name both apps share: it is what a queued message carries.
+    assert internals.run_task("legacy_flask.process_media", UNKNOWN) == "missing"
 
 
 # --- P58 ----------------------------------------------------------------------------------------------
 
-def test_attach_video_links_the_media_to_the_video(owner, db, seeded, count_sql, monkeypatch):
+def test_attach_video_links_the_media_to_the_video(owner, db, seeded, count_sql, emitted):
     media_id, video_id = seeded.media_ids(0)[2], seeded.video_ids(0)[1]
-    emitted = []
-    monkeypatch.setattr(events, "emit", lambda event, payload, *rooms: emitted.append((event, payload, rooms)))
     with count_sql() as sql:
         d = data(owner.post(MEDIA.format(media_id) + "/attach-video", json={"videoId": video_id}))
     assert len(sql) < 10, sql.statements

@@ -299,6 +299,27 @@ def test_video_range_requests_get_206(instructor, student, seeded):
     error(student.get(d["url"], headers={"Range": "bytes=500-"}), 416, "INVALID_REQUEST")
 
 
+def test_files_are_served_conditionally_like_static_files(instructor, student, seeded):
+    d = data(upload_video(instructor, seeded.enrolled_course, content=bytes(range(100))))
+    full = student.get(d["url"])
+    assert (full.headers["Accept-Ranges"], full.headers["Cache-Control"]) == ("bytes", "no-cache")
+    assert full.headers["Content-Disposition"] == f"inline; filename={d['filename']}"
+    assert full.headers["ETag"] and full.headers["Last-Modified"] and full.headers["Content-Length"] == "100"
+    cached = student.get(d["url"], headers={"If-None-Match": full.headers["ETag"]})
+    assert cached.status_code == 304 and cached.data == b"" and cached.headers["ETag"] == full.headers["ETag"]
+    head = student.request("HEAD", d["url"])
+    assert head.status_code == 200 and head.data == b"" and head.headers["Content-Length"] == "100"
+    tail = student.get(d["url"], headers={"Range": "bytes=-5"})
+    assert tail.status_code == 206 and tail.data == bytes(range(95, 100))
+    assert tail.headers["Content-Range"] == "bytes 95-99/100"
+    stale = student.get(d["url"], headers={"Range": "bytes=0-9", "If-Range": '"not-the-etag"'})
+    assert stale.status_code == 200 and stale.data == bytes(range(100))  # a stale copy gets the whole file
+    for unsatisfiable in ("bytes=0-1,5-6", "lines=1-2"):
+        err = student.get(d["url"], headers={"Range": unsatisfiable})
+        error(err, 416, "INVALID_REQUEST")
+        assert err.headers["Content-Range"] == "bytes */100"
+
+
 def test_unknown_files_are_an_enveloped_404(anon):
     for path in ("/api/v1/uploads/thumbnails/nothing.png", "/api/v1/uploads/avatars/x.png",
                  "/api/v1/uploads/videos/..%2F..%2Fsecret.mp4", "/api/v1/uploads/thumbnails/a/../b.png"):

@@ -1,4 +1,4 @@
-"""The legacy app against contracts/openapi.yaml with schemathesis 4, in-process (WSGI).
+"""Each app (legacy Flask, reference Django) against contracts/openapi.yaml with schemathesis 4, in-process (WSGI).
 
 Every operation of the contract, every default check, all four phases of the schemathesis engine: examples,
 coverage, fuzzing and stateful (the contract's `links`). Callers are the seeded accounts, logged in once each
@@ -38,6 +38,22 @@ def legacy(sqlite_template, tmp_path):
     app.extensions["db_engine"].dispose()
 
 
+@pytest.fixture(params=["legacy", "django"])
+def app_under_test(request, sqlite_template, tmp_path):
+    """Each app, the same way: the legacy app, or the Django app's WSGI handler, on a fresh seeded copy."""
+    if request.param == "legacy":
+        yield request.getfixturevalue("legacy")
+        return
+    from tests.apps import DjangoApp
+
+    path = tmp_path / "conformance.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = DjangoApp({"DATABASE_URL": f"sqlite:///{path}", "RATELIMIT_ENABLED": False,
+                     "UPLOAD_ROOT": str(tmp_path / "uploads"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:10000"})
+    yield app.wsgi
+    app.close()
+
+
 def _fail_message(report: conformance.ConformanceReport) -> str:
     lines = [report.summary()]
     seen = set()
@@ -49,9 +65,9 @@ def _fail_message(report: conformance.ConformanceReport) -> str:
 
 
 @pytest.mark.slow
-def test_legacy_app_conforms_to_the_contract(legacy, record_property):
-    identities = conformance.Identities(legacy)
-    schema = conformance.load_schema(legacy, identities, narrowed_checks=conformance.narrowed(),
+def test_each_app_conforms_to_the_contract(app_under_test, record_property):
+    identities = conformance.Identities(app_under_test)
+    schema = conformance.load_schema(app_under_test, identities, narrowed_checks=conformance.narrowed(),
                                      max_examples=MAX_EXAMPLES, stateful_examples=STATEFUL_EXAMPLES,
                                      stateful_steps=STATEFUL_STEPS)
     report = conformance.run(schema)

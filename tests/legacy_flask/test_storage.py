@@ -1,184 +1,44 @@
-"""The storage backends of legacy_flask/storage.py: the local disk (paths, the S3-shaped presigned
-POST and its verification) and the B2/S3 backend against moto."""
+"""The storage backends of legacy_flask/storage.py: the behaviour both apps' backends share
+(tests/storage_backends.py: the local disk, its S3-shaped presigned POST and verification, the B2/S3
+backend against moto), and how the legacy app chooses its backend from its config."""
 from __future__ import annotations
 
-import base64
-import io
-import json
-from datetime import datetime, timedelta, timezone
-
-import boto3
 import pytest
-import requests
 from flask import Flask
 from moto import mock_aws
 
 from legacy_flask import storage
-from legacy_flask.storage import (LocalBackend, ObjectMissing, PolicyViolation, S3Backend, UnsafePath, backend_for,
-                                  build_backend, local_storage, media_backend, safe_relative,
-                                  sanitized_filename)
-
-BUCKET = "unpuzzle-test-media"
-KEY = "videos/user-1/session-1_clip.mp4"
-NOW = datetime(2025, 8, 21, 18, 30, tzinfo=timezone.utc)
-FIELD_NAMES = {"key", "Content-Type", "policy", "x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature"}
-
-
-def policy_of(fields: dict) -> dict:
-    return json.loads(base64.b64decode(fields["policy"]))
+from legacy_flask.storage import (LocalBackend, S3Backend, backend_for, build_backend, local_storage,
+                                  media_backend)
+from tests.storage_backends import BUCKET, LOCAL_SECRET, PUBLIC_BASE_URL, LocalStorageContract, S3StorageContract
 
 
 @pytest.fixture
 def local(tmp_path) -> LocalBackend:
-    return LocalBackend(tmp_path / "uploads", secret="s3cret", public_base_url="http://api.test/")
+    return LocalBackend(tmp_path / "uploads", secret=LOCAL_SECRET, public_base_url=PUBLIC_BASE_URL)
 
 
-# --- paths ------------------------------------------------------------------------------------------
+@pytest.fixture(name="storage")
+def storage_module():
+    return storage
 
-@pytest.mark.parametrize("path", ["videos/a.mp4", "videos/u/s_a.mp4", "thumbnails/x.png"])
-def test_safe_relative_accepts_plain_relative_paths(path):
-    assert str(safe_relative(path)) == path
-
-
-@pytest.mark.parametrize("path", ["", "../etc/passwd", "videos/../../x", "/etc/passwd", "videos//a.mp4",
-                                  "videos/./a.mp4", "videos\\..\\a.mp4", "videos/a.mp4/", "videos/a\x00.mp4"])
-def test_safe_relative_refuses_anything_that_could_leave_the_root(path):
-    with pytest.raises(UnsafePath):
-        safe_relative(path)
-
-
-@pytest.mark.parametrize("name, expected", [
-    ("My Lesson (1).mp4", "My_Lesson_1.mp4"), ("../../etc/passwd", "etc_passwd"), ("видео.MP4", "upload.mp4"),
-    (".mp4", "upload.mp4"), ("no extension", "no_extension"), ("x" * 300 + ".webm", "x" * 145 + ".webm"),
-])
-def test_sanitized_filename_keeps_a_safe_stem_and_the_extension(name, expected):
-    assert sanitized_filename(name) == expected
-
-
-def test_local_files_are_saved_under_the_root_and_deleted(local, tmp_path):
-    size = local.save("documents/notes.pdf", io.BytesIO(b"%PDF-1.4 hello"))
-    assert size == 14
-    assert (tmp_path / "uploads" / "documents" / "notes.pdf").read_bytes() == b"%PDF-1.4 hello"
-    assert local.exists("documents/notes.pdf") and not local.exists("../notes.pdf")
-    local.delete("documents/notes.pdf")
-    local.delete("documents/notes.pdf")  # deleting twice is harmless
-    assert not local.exists("documents/notes.pdf")
-    with pytest.raises(UnsafePath):
-        local.save("../outside.txt", io.BytesIO(b"x"))
-    assert not (tmp_path / "outside.txt").exists()
-
-
-# --- local presigned POST ---------------------------------------------------------------------------
-
-def test_local_presigned_post_has_the_s3_shape_and_conditions(local):
-    post = local.presigned_post(KEY, "video/mp4", now=NOW)
-    assert post.url == "http://api.test/_local-bucket/upload"
-    assert set(post.fields) == FIELD_NAMES
-    assert post.fields["key"] == KEY and post.fields["Content-Type"] == "video/mp4"
-    assert post.fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
-    assert post.fields["x-amz-date"] == "20250821T183000Z"
-    assert post.fields["x-amz-credential"] == "local/20250821/local/s3/aws4_request"
-    policy = policy_of(post.fields)
-    assert policy["expiration"] == "2025-08-21T19:30:00Z"  # 3600 s
-    assert {"Content-Type": "video/mp4"} in policy["conditions"]
-    assert ["content-length-range", 1, 524_288_000] in policy["conditions"]
-    assert {"key": KEY} in policy["conditions"]
-
-
-def test_a_local_post_as_issued_verifies(local):
-    fields = local.presigned_post(KEY, "video/mp4", now=NOW).fields
-    checked = local.verify_post(fields, now=NOW + timedelta(minutes=59))
-    assert (checked.key, checked.content_type, checked.min_size, checked.max_size) == (KEY, "video/mp4", 1, 524_288_000)
-
-
-def _tampered_policy(fields: dict) -> dict:
-    policy = policy_of(fields)
-    policy["conditions"] = [c for c in policy["conditions"] if not (isinstance(c, list) and c[0] == "content-length-range")]
-    return {**fields, "policy": base64.b64encode(json.dumps(policy).encode()).decode()}
-
-
-@pytest.mark.parametrize("tamper, forbidden", [
-    (lambda f: {**f, "x-amz-signature": "0" * 64}, True),
-    (_tampered_policy, True),
-    (lambda f: {**f, "x-amz-algorithm": "AWS4-HMAC-SHA1"}, True),
-    (lambda f: {**f, "Content-Type": "text/html"}, False),
-    (lambda f: {**f, "key": "videos/someone-else/x.mp4"}, False),
-    (lambda f: {k: v for k, v in f.items() if k != "policy"}, False),
-])
-def test_a_tampered_local_post_is_refused(local, tamper, forbidden):
-    fields = local.presigned_post(KEY, "video/mp4", now=NOW).fields
-    with pytest.raises(PolicyViolation) as exc:
-        local.verify_post(tamper(fields), now=NOW)
-    assert exc.value.forbidden is forbidden
-
-
-def test_an_expired_or_foreign_local_post_is_refused(local, tmp_path):
-    fields = local.presigned_post(KEY, "video/mp4", now=NOW).fields
-    with pytest.raises(PolicyViolation, match="expired"):
-        local.verify_post(fields, now=NOW + timedelta(seconds=3601))
-    other = LocalBackend(tmp_path, secret="another-secret", public_base_url="http://api.test")
-    with pytest.raises(PolicyViolation, match="signature"):
-        other.verify_post(fields, now=NOW)
-
-
-def test_a_signed_key_that_climbs_out_of_the_root_is_refused(local):
-    fields = local.presigned_post("../../etc/cron.d/x", "video/mp4", now=NOW).fields
-    with pytest.raises(PolicyViolation, match="key"):
-        local.verify_post(fields, now=NOW)
-
-
-def test_local_uploaded_size_trusts_the_declared_size_until_a_file_exists(local):
-    # The documented choice: P54 may complete a session nobody uploaded to (the Postman flow).
-    assert local.uploaded_size(KEY, 1234) == 1234
-    local.save(KEY, io.BytesIO(b"12345"))
-    assert local.uploaded_size(KEY, 1234) == 5
-    assert local.storage_url(KEY) == f"http://api.test/api/v1/uploads/{KEY}"
-    assert local.cdn_url(KEY) is None
-
-
-# --- B2 / S3 (moto) ---------------------------------------------------------------------------------
 
 @pytest.fixture
-def s3() -> S3Backend:
-    with mock_aws():
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
-        yield S3Backend(BUCKET, endpoint_url=None, key_id="test", secret="test", region="us-east-1",
-                        cdn_base_url="https://cdn.test/")
+def make_s3():
+    def make(*, endpoint_url: str | None = None, region: str = "us-east-1",
+             cdn_base_url: str | None = None) -> S3Backend:
+        return S3Backend(BUCKET, endpoint_url=endpoint_url, key_id="test", secret="test", region=region,
+                         cdn_base_url=cdn_base_url)
+
+    return make
 
 
-def test_s3_presigned_post_pins_type_size_and_expiry(s3):
-    before = datetime.now(timezone.utc).replace(microsecond=0)
-    post = s3.presigned_post(KEY, "video/webm")
-    assert FIELD_NAMES <= set(post.fields)
-    assert post.fields["key"] == KEY and post.fields["Content-Type"] == "video/webm"
-    assert post.fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
-    policy = policy_of(post.fields)
-    assert {"Content-Type": "video/webm"} in policy["conditions"]
-    assert ["content-length-range", 1, 524_288_000] in policy["conditions"]
-    assert {"bucket": BUCKET} in policy["conditions"]
-    expires = datetime.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-    assert timedelta(seconds=3599) <= expires - before <= timedelta(seconds=3601)
+class TestLocalStorage(LocalStorageContract):
+    pass
 
 
-def test_s3_upload_then_head_then_delete(s3):
-    with pytest.raises(ObjectMissing):
-        s3.uploaded_size(KEY, 10)
-    post = s3.presigned_post(KEY, "video/mp4")
-    resp = requests.post(post.url, data=post.fields, files={"file": ("clip.mp4", b"0123456789", "video/mp4")})
-    assert resp.status_code == 204
-    assert s3.uploaded_size(KEY, 999) == 10  # the real size, not the declared one
-    s3.delete(KEY)
-    with pytest.raises(ObjectMissing):
-        s3.uploaded_size(KEY, 10)
-
-
-def test_s3_urls(s3):
-    assert s3.storage_url(KEY) == f"{s3.client.meta.endpoint_url}/{BUCKET}/{KEY}"
-    assert s3.cdn_url(KEY) == f"https://cdn.test/{KEY}"
-    b2 = S3Backend(BUCKET, endpoint_url="https://s3.us-west-004.backblazeb2.com", key_id="k", secret="s",
-                   region="us-west-004", cdn_base_url=None)
-    assert b2.storage_url(KEY) == f"https://s3.us-west-004.backblazeb2.com/{BUCKET}/{KEY}"
-    assert b2.cdn_url(KEY) is None
+class TestS3Storage(S3StorageContract):
+    pass
 
 
 # --- choosing a backend -----------------------------------------------------------------------------
@@ -211,4 +71,3 @@ def test_a_bucket_means_the_s3_backend(tmp_path):
             assert backend_for("backblaze", "another-bucket") is None
     assert isinstance(build_backend({"B2_BUCKET": None, "UPLOAD_ROOT": str(tmp_path), "JWT_SECRET": "x",
                                      "PUBLIC_BASE_URL": "http://x"}), LocalBackend)
-    assert storage.MAX_UPLOAD_BYTES == 524_288_000 and storage.PRESIGN_EXPIRY_SECONDS == 3600
