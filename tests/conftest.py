@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -68,11 +69,15 @@ def pg_template() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path) -> Iterator[str]:
-    """A freshly seeded database (scale small, seed 0), new for every test."""
-    if request.param == "sqlite":
-        path = tmp_path / "db.sqlite3"
+ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def seeded_database(request, engine: str, directory: Path) -> Iterator[str]:
+    """The URL of a new copy of the seeded template of `engine` ("sqlite" under `directory`, or "postgres"),
+    dropped afterwards. For fixtures of any scope (the templates are session-scoped)."""
+    if engine == "sqlite":
+        path = directory / "db.sqlite3"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
@@ -85,6 +90,13 @@ def db_url(request, tmp_path) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def db_url(request, tmp_path) -> Iterator[str]:
+    """A freshly seeded database (scale small, seed 0), new for every test."""
+    with seeded_database(request, request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -294,6 +306,13 @@ REDIS_URL = os.environ.get("HARNESS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"
 def redis_url(worker_id) -> Iterator[str]:
     """A real Redis database of this test process's own (flushed before and after): the configured
     one for the first pytest-xdist worker, the ones below it for the others. Required in CI."""
+    with flushed_redis(worker_id) as url:
+        yield url
+
+
+@contextmanager
+def flushed_redis(worker_id: str) -> Iterator[str]:
+    """The body of `redis_url`, for fixtures of any scope."""
     import redis
 
     index = int(worker_id.removeprefix("gw")) if worker_id.startswith("gw") else 0

@@ -280,7 +280,7 @@ def summary_lines(run_: GateRun, result: AreaResult) -> list[str]:
              + ", ".join(f"{k} {v}" for k, v in run_.sources.items()) + f"); pairs compared {s['pairs_compared']}"]
     for m in result.metrics:
         if m.id in {"operations_exercised", "status_codes_reached", "documentation_coverage", "conformance_cases"}:
-            lines.append(f"  {m.side:<9} {m.id:<24} {m.value} {m.unit} (of {m.target})")
+            lines.append(f"  {m.side:<9} {m.id:<24} {m.value} {m.unit}" + (f" (of {m.target})" if m.target else ""))
     blocking = [f for f in result.findings if f.severity in (Severity.CRITICAL, Severity.HIGH)]
     lines.append(f"  unexplained differences / failures: {len(blocking)}; accepted: {len(run_.accepted_hits)}")
     for f in blocking[:50]:

@@ -2,30 +2,19 @@
 of §4.1 and the server events of §4.2, on both database engines."""
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-import jwt
 import pytest
-import sqlalchemy as sa
 
 from harness.seed import accounts
 from legacy_flask.auth import tokens
 from legacy_flask.events import course_room, emit as server_emit, instructor_room, video_room
 from legacy_flask.extensions import socketio
-from legacy_flask.models import User
-
-CONNECTED = ("connected", {"status": "Connected successfully"})
-JOINED = "Joined successfully"
-
-#: How each handshake transport of API.md §4 carries a token.
-TRANSPORTS: dict[str, Callable[[str], dict[str, Any]]] = {
-    "auth_packet": lambda token: {"auth": {"token": token}},
-    "query": lambda token: {"query_string": f"token={token}"},
-    "bearer_header": lambda token: {"headers": {"Authorization": f"Bearer {token}"}},
-    "cookie": lambda token: {"headers": {"Cookie": f"access_token={token}"}},
-}
+from tests.socket_expectations import (CHAT_BAD_CHANGES, CONNECTED, COURSE_MEMBERS, COURSE_OUTSIDERS,
+                                       JOIN_COURSE_BAD_PAYLOADS, JOIN_VIDEO_BAD_PAYLOADS, JOINED, PROGRESS_BAD_CHANGES,
+                                       REJECTED_HANDSHAKES, TRANSPORTS, VIDEO_ACCESS, Handshake, chat_body, error_of,
+                                       handshake_id, progress_body)
 
 
 class Sock:
@@ -49,14 +38,18 @@ class Sock:
         return out
 
 
+def flask_client_kwargs(handshake: Handshake) -> dict[str, Any]:
+    return {"auth": handshake.auth, "query_string": handshake.query or None, "headers": handshake.headers or None}
+
+
 @pytest.fixture
 def connect(app):
-    """connect(token, transport="auth_packet", **test_client_kwargs) -> Sock."""
+    """connect(token, transport="auth_packet", **kwargs of socketio.test_client) -> Sock."""
     opened: list = []
 
     def _connect(token: str | None = None, transport: str = "auth_packet", **kw: Any) -> Sock:
         if token is not None:
-            kw.update(TRANSPORTS[transport](token))
+            kw.update(flask_client_kwargs(TRANSPORTS[transport](token)))
         client = socketio.test_client(app, **kw)
         opened.append(client)
         return Sock(client)
@@ -98,13 +91,6 @@ def probe(*rooms: str) -> None:
         server_emit(f"probe:{room}", {}, room)
 
 
-def error_of(events: list[tuple[str, Any]]) -> str:
-    assert len(events) == 1 and events[0][0] == "error", events
-    payload = events[0][1]
-    assert set(payload) == {"message"} and isinstance(payload["message"], str) and payload["message"]
-    return payload["message"]
-
-
 # --- connect -------------------------------------------------------------------------------------
 
 
@@ -129,40 +115,9 @@ def test_connect_refuses_an_invalid_token_on_every_transport(connect, transport)
     assert s.events() == []
 
 
-def _foreign_signature(app, student, db) -> dict:
-    now = datetime.now(timezone.utc)
-    claims = {"sub": student.user["id"], "sid": student.session_id, "type": "access", "email": student.user["email"],
-              "roles": ["student"], "iat": int(now.timestamp()), "exp": int((now + timedelta(hours=1)).timestamp())}
-    return {"auth": {"token": jwt.encode(claims, "another-secret-another-secret-0123456789", algorithm="HS256")}}
-
-
-def _refresh_token(app, student, db) -> dict:
-    return {"auth": {"token": student.client.get_cookie("refresh_token").value}}
-
-
-def _revoked_session(app, student, db) -> dict:
-    assert student.post("/api/v1/auth/logout").status_code == 200
-    return {"auth": {"token": student.access_token}}
-
-
-def _disabled_account(app, student, db) -> dict:
-    db.execute(sa.update(User).where(User.id == student.user["id"]).values(status="suspended"))
-    db.commit()
-    return {"auth": {"token": student.access_token}}
-
-
-def _no_token(app, student, db) -> dict:
-    return {}
-
-
-def _malformed_header(app, student, db) -> dict:
-    return {"headers": {"Authorization": f"Basic {student.access_token}"}}
-
-
-@pytest.mark.parametrize("handshake", [_no_token, _malformed_header, _foreign_signature, _refresh_token,
-                                       _revoked_session, _disabled_account], ids=lambda f: f.__name__.strip("_"))
-def test_connect_refuses_what_rest_would_reject(app, connect, student, db, handshake):
-    s = connect(**handshake(app, student, db))
+@pytest.mark.parametrize("handshake", REJECTED_HANDSHAKES, ids=handshake_id)
+def test_connect_refuses_what_rest_would_reject(connect, student, db, handshake):
+    s = connect(**flask_client_kwargs(handshake(student, db)))
     assert not s.connected
     assert s.events() == []
 
@@ -193,12 +148,7 @@ def test_a_revoked_session_loses_the_socket_at_its_next_event(sock, student, see
 # --- join_course / leave_course ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("who, course, instructor_room_too", [
-    ("student", "enrolled_course", False),
-    ("instructor", "enrolled_course", True),
-    ("instructor", "draft_course", True),
-    ("admin", "other_instructor_course", True),
-])
+@pytest.mark.parametrize("who, course, instructor_room_too", COURSE_MEMBERS)
 def test_join_course_puts_members_in_the_course_room_and_owners_in_the_instructor_room(
         sock, callers, seeded, who, course, instructor_room_too):
     course_id = getattr(seeded, course)
@@ -210,11 +160,7 @@ def test_join_course_puts_members_in_the_course_room_and_owners_in_the_instructo
     assert [name for name, _ in s.events()] == [f"probe:{room}" for room in rooms]
 
 
-@pytest.mark.parametrize("who, course", [
-    ("student", "open_course"),            # published, not enrolled
-    ("student", "draft_course"),
-    ("instructor2", "enrolled_course"),    # another instructor's course
-])
+@pytest.mark.parametrize("who, course", COURSE_OUTSIDERS)
 def test_join_course_refuses_callers_without_enrollment_or_ownership(sock, callers, seeded, who, course):
     course_id = getattr(seeded, course)
     s = sock(callers(who))
@@ -224,15 +170,7 @@ def test_join_course_refuses_callers_without_enrollment_or_ownership(sock, calle
     assert s.events() == []
 
 
-@pytest.mark.parametrize("payload, fragment", [
-    ({}, "course_id is required"),
-    ({"course_id": ""}, "course_id is required"),
-    (None, "course_id is required"),
-    ("just text", "course_id is required"),
-    ({"course_id": 5}, "course_id must be a string"),
-    ({"course_id": "not-a-uuid"}, "Course not found"),
-    ({"course_id": str(uuid.uuid4())}, "Course not found"),
-])
+@pytest.mark.parametrize("payload, fragment", JOIN_COURSE_BAD_PAYLOADS)
 def test_join_course_reports_a_missing_parameter_or_an_unknown_room(sock, student, payload, fragment):
     s = sock(student)
     s.emit("join_course", payload)
@@ -260,14 +198,7 @@ def test_leave_course_without_a_course_id_is_an_error(sock, student):
 # --- join_video ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("who, course_index, video, allowed", [
-    ("student", 1, 0, True),       # a preview of a published course: anyone signed in
-    ("student", 1, 1, False),      # not a preview, not enrolled
-    ("student", 0, 1, True),       # enrolled
-    ("student", 2, 0, False),      # a preview of a draft course stays closed
-    ("instructor", 2, 1, True),    # the owner, draft or not
-    ("admin", 3, 1, True),
-])
+@pytest.mark.parametrize("who, course_index, video, allowed", VIDEO_ACCESS)
 def test_join_video_room_auth(sock, callers, seeded, who, course_index, video, allowed):
     video_id = seeded.video_ids(course_index)[video]
     s = sock(callers(who))
@@ -294,11 +225,7 @@ def test_join_video_announces_the_newcomer_to_the_others_only(sock, student, stu
     assert elsewhere.events() == []
 
 
-@pytest.mark.parametrize("payload, fragment", [
-    ({}, "video_id is required"),
-    ({"video_id": "not-a-uuid"}, "Video not found"),
-    ({"video_id": str(uuid.uuid4())}, "Video not found"),
-])
+@pytest.mark.parametrize("payload, fragment", JOIN_VIDEO_BAD_PAYLOADS)
 def test_join_video_reports_a_missing_parameter_or_an_unknown_room(sock, student, payload, fragment):
     s = sock(student)
     s.emit("join_video", payload)
@@ -333,39 +260,17 @@ def test_video_progress_reaches_the_instructor_room_only(progress_rooms, callers
     assert learner.events() == [] and other.events() == []
 
 
-def _progress(seeded, **changes) -> dict:
-    body = {"video_id": seeded.video_ids(0)[1], "course_id": seeded.enrolled_course, "progress": 50, "timestamp": 30}
-    body.update(changes)
-    return {k: v for k, v in body.items() if v is not _DROP}
-
-
-_DROP = object()
-
-
-@pytest.mark.parametrize("changes, fragment", [
-    ({"video_id": _DROP}, "video_id is required"),
-    ({"course_id": _DROP}, "course_id is required"),
-    ({"progress": _DROP}, "progress is required"),
-    ({"timestamp": _DROP}, "timestamp is required"),
-    ({"progress": "50"}, "progress must be a number"),
-    ({"progress": True}, "progress must be a number"),
-    ({"progress": 100.5}, "progress must be a number"),
-    ({"timestamp": -1}, "timestamp must be a number"),
-    ({"video_id": str(uuid.uuid4())}, "Video not found"),
-    ({"course_id": "open"}, "Video not found in this course"),
-])
+@pytest.mark.parametrize("changes, fragment", PROGRESS_BAD_CHANGES)
 def test_video_progress_reports_bad_payloads_and_sends_nothing(progress_rooms, seeded, changes, fragment):
     teacher, learner, _ = progress_rooms
-    if changes.get("course_id") == "open":
-        changes = {"course_id": seeded.open_course}
-    learner.emit("video_progress", _progress(seeded, **changes))
+    learner.emit("video_progress", progress_body(seeded, **changes))
     assert fragment in error_of(learner.events())
     assert teacher.events() == []
 
 
 def test_video_progress_from_an_outsider_is_refused(progress_rooms, seeded):
     teacher, _, outsider = progress_rooms  # instructor2: neither enrolled in nor owner of course 0
-    outsider.emit("video_progress", _progress(seeded))
+    outsider.emit("video_progress", progress_body(seeded))
     assert "not enrolled" in error_of(outsider.events())
     assert teacher.events() == []
 
@@ -407,19 +312,10 @@ def test_chat_message_without_a_timestamp_gets_the_server_time(chat_room):
     assert before <= datetime.fromisoformat(stamp.replace("Z", "+00:00")) <= datetime.now(timezone.utc)
 
 
-@pytest.mark.parametrize("changes, fragment", [
-    ({"message": _DROP}, "message is required"),
-    ({"message": "   "}, "message is required"),
-    ({"video_id": _DROP}, "video_id is required"),
-    ({"timestamp": 1724265000}, "timestamp must be an ISO-8601 string"),
-    ({"video_id": "not-joined"}, "Join the video"),
-])
+@pytest.mark.parametrize("changes, fragment", CHAT_BAD_CHANGES)
 def test_chat_message_reports_bad_payloads_and_sends_nothing(chat_room, seeded, changes, fragment):
     video_id, learner, teacher, other = chat_room
-    if changes.get("video_id") == "not-joined":
-        changes = {"video_id": seeded.video_ids(0)[2]}  # accessible, but never joined
-    body = {"video_id": video_id, "message": "hello", "timestamp": "2025-08-21T18:30:00Z", **changes}
-    learner.emit("send_chat_message", {k: v for k, v in body.items() if v is not _DROP})
+    learner.emit("send_chat_message", chat_body(seeded, video_id, **changes))
     assert fragment in error_of(learner.events())
     assert teacher.events() == [] and other.events() == []
 
