@@ -101,28 +101,44 @@ class FanOut:
     """A WSGI app: the primary's response goes back to the caller; every exchange goes to `sink`."""
 
     def __init__(self, primary: Side, others: Iterable[Side], resolve: Callable[[str, str], str],
-                 sink: Callable[[Exchange, dict[str, IdMap]], None]) -> None:
+                 sink: Callable[[Exchange, dict[str, IdMap]], None], *, concurrent: bool | None = None) -> None:
         self.primary, self.others = primary, list(others)
         self.resolve, self.sink = resolve, sink
         self.maps = {side.name: IdMap() for side in self.others}
         self.source = "unnamed"
         self._seq = itertools.count(1)
         self.exchanges = 0
+        # Sides that are servers answer in parallel: a request's translation depends only on earlier replies,
+        # so all sides can receive it at once. In-process apps share this interpreter and gain nothing.
+        if concurrent is None:
+            concurrent = all(isinstance(s, HttpSide) for s in (self.primary, *self.others))
+        self._pool = None
+        if concurrent:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1 + len(self.others), thread_name_prefix="fanout")
 
     def send(self, sent: Sent) -> Reply:
         """Fan one request out (also used directly, without WSGI)."""
         ex = Exchange(next(self._seq), self.resolve(sent.method, sent.path), self.source)
-        ex.sent[self.primary.name] = sent
-        ex.replies[self.primary.name] = primary_reply = self.primary.send(sent)
+        outgoing = {self.primary.name: sent} | {s.name: self.maps[s.name].translate(sent) for s in self.others}
+        sides = (self.primary, *self.others)
+        if self._pool is not None:
+            futures = {s.name: self._pool.submit(s.send, outgoing[s.name]) for s in sides}
+            replies = {name: f.result() for name, f in futures.items()}
+        else:
+            replies = {s.name: s.send(outgoing[s.name]) for s in sides}
+        primary_reply = replies[self.primary.name]
         for side in self.others:
-            idmap = self.maps[side.name]
-            translated = idmap.translate(sent)
-            reply = side.send(translated)
-            idmap.learn_replies(primary_reply, reply)
-            ex.sent[side.name], ex.replies[side.name] = translated, reply
+            self.maps[side.name].learn_replies(primary_reply, replies[side.name])
+        ex.sent, ex.replies = outgoing, replies
         self.exchanges += 1
         self.sink(ex, self.maps)
         return primary_reply
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> list[bytes]:
         from http import HTTPStatus
