@@ -172,6 +172,11 @@ def contract(ctx: click.Context, options: CommonOptions) -> None:
             raise ConfigError("the contract area is not registered (harness/contracts/area.py failed to import?)")
         with core_command.terminal_progress() as progress:
             run, results = run_areas(settings, areas, progress=progress)
+    summary = run.out_dir / "contract.md"
+    if not settings.json and summary.is_file():  # cases sent, pairs compared, operations and statuses covered
+        block = summary.read_text(encoding="utf-8").split("```")
+        if len(block) >= 3:
+            click.echo(block[1].strip("\n"))
     raise SystemExit(core_command.verdict(run, results, as_json=settings.json))
 
 

@@ -141,3 +141,16 @@ FAULTS: dict[str, tuple[Callable, str, str]] = {
     "removed_auth_check": (removed_auth_check, "P13 GET /api/v1/user/profile", "status"),
     "extra_route": (extra_route, "GET /api/v1/debug/routes", "undocumented_route"),
 }
+
+
+def _faulty_legacy(fault: str):
+    """A factory for `harness.toml`: the legacy app with one fault injected (a drifting candidate)."""
+    def factory(config):
+        from legacy_flask import create_app
+
+        return FAULTS[fault][0](create_app(config))
+    factory.__name__ = f"{fault}_app"
+    return factory
+
+
+renamed_field_app = _faulty_legacy("renamed_field")
