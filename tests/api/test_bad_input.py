@@ -46,35 +46,65 @@ def body_for(route, ids) -> str:
 
 
 def assert_error(resp, status: int, code: str | None = None) -> None:
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    body = resp.get_json()
-    assert body["ok"] is False and body["success"] is False and set(body["error"]) == {"code", "message", "details"}
-    if code:
-        assert body["error"]["code"] == code
+    problem = error_problem(resp, status, code)
+    assert problem is None, problem
+
+
+def error_problem(resp, status: int, code: str | None = None) -> str | None:
+    """None when `resp` is the error envelope with this status (and code); otherwise what is wrong."""
+    body = resp.get_json(silent=True)
+    if resp.status_code != status:
+        return f"status {resp.status_code}, want {status}: {resp.get_data(as_text=True)[:200]}"
+    if not (isinstance(body, dict) and body.get("ok") is False and body.get("success") is False
+            and isinstance(body.get("error"), dict) and set(body["error"]) == {"code", "message", "details"}):
+        return f"not the error envelope: {resp.get_data(as_text=True)[:200]}"
+    if code and body["error"]["code"] != code:
+        return f"code {body['error']['code']}, want {code}"
+    return None
+
+
+class Sweep:
+    """Every route of a matrix in one test (one fresh database per app and engine, not one per route): each
+    route's problem is collected under its row id, and the database must not change on any of them."""
+
+    def __init__(self, db) -> None:
+        self.db, self.before, self.problems = db, db_state(db), {}
+
+    def check(self, route, resp, status: int, code: str | None = None) -> None:
+        problem = error_problem(resp, status, code)
+        if problem is None and db_state(self.db) != self.before:
+            problem = "changed the database"
+            self.before = db_state(self.db)
+        if problem:
+            self.problems.setdefault(route.rid, problem)
+
+    def verdict(self) -> None:
+        assert not self.problems, self.problems
 
 
 @pytest.mark.parametrize("kind", ["not-a-uuid", "unknown"])
-@pytest.mark.parametrize("route", WITH_IDS, ids=lambda r: r.rid)
-def test_unknown_and_malformed_ids_are_404(admin, db, ids, route, kind):
-    params = re.findall(r"\{(\w+)\}", route.path)
-    before = db_state(db)
-    for param in params:
-        bad = "not-a-uuid" if kind == "not-a-uuid" else str(uuid.uuid4())
-        path = fill(route.path, ids, **{param: bad})
-        data = body_for(route, ids) if route.rid in BODIES or route.rid in X_BODIES else None
-        resp = admin.request(route.method, path, data=data, content_type="application/json" if data else None)
-        assert_error(resp, 404, "NOT_FOUND")
-    assert db_state(db) == before
+def test_unknown_and_malformed_ids_are_404(admin, db, ids, kind):
+    sweep = Sweep(db)
+    for route in WITH_IDS:
+        for param in re.findall(r"\{(\w+)\}", route.path):
+            bad = "not-a-uuid" if kind == "not-a-uuid" else str(uuid.uuid4())
+            path = fill(route.path, ids, **{param: bad})
+            data = body_for(route, ids) if route.rid in BODIES or route.rid in X_BODIES else None
+            resp = admin.request(route.method, path, data=data, content_type="application/json" if data else None)
+            sweep.check(route, resp, 404, "NOT_FOUND")
+    assert len(WITH_IDS) == 39
+    sweep.verdict()
 
 
-@pytest.mark.parametrize("route", JSON_ROUTES, ids=lambda r: r.rid)
 @pytest.mark.parametrize("payload, content_type", [('{"unterminated": ', "application/json"),
                                                    ('{"a": 1}', "text/plain")], ids=["malformed", "content-type"])
-def test_malformed_json_and_wrong_content_type_are_400(admin, db, ids, route, payload, content_type):
-    before = db_state(db)
-    resp = admin.request(route.method, fill(route.path, ids), data=payload, content_type=content_type)
-    assert_error(resp, 400, "INVALID_REQUEST")
-    assert db_state(db) == before
+def test_malformed_json_and_wrong_content_type_are_400(admin, db, ids, payload, content_type):
+    sweep = Sweep(db)
+    for route in JSON_ROUTES:
+        resp = admin.request(route.method, fill(route.path, ids), data=payload, content_type=content_type)
+        sweep.check(route, resp, 400, "INVALID_REQUEST")
+    assert len(JSON_ROUTES) == 25
+    sweep.verdict()
 
 
 def _tokens(app, admin) -> dict[str, str]:
@@ -86,22 +116,24 @@ def _tokens(app, admin) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("route", PROTECTED, ids=lambda r: r.rid)
-def test_expired_and_forged_tokens_are_401_on_every_protected_route(app, admin, db, ids, route):
-    before = db_state(db)
-    for code, token in _tokens(app, admin).items():
-        data = body_for(route, ids) if route.rid in BODIES or route.rid in X_BODIES else None
-        resp = admin.client.open(fill(route.path, ids), method=route.method, data=data,
-                                 content_type="application/json" if data else None,
-                                 headers={"Authorization": f"Bearer {token}"})
-        assert_error(resp, 401, code)
-    assert db_state(db) == before
+def test_expired_and_forged_tokens_are_401_on_every_protected_route(app, admin, db, ids):
+    sweep = Sweep(db)
+    for route in PROTECTED:
+        for code, token in _tokens(app, admin).items():
+            data = body_for(route, ids) if route.rid in BODIES or route.rid in X_BODIES else None
+            resp = admin.client.open(fill(route.path, ids), method=route.method, data=data,
+                                     content_type="application/json" if data else None,
+                                     headers={"Authorization": f"Bearer {token}"})
+            sweep.check(route, resp, 401, code)
+    assert len(PROTECTED) == len(ROUTES) - 8
+    sweep.verdict()
 
 
-@pytest.mark.parametrize("route", PROTECTED, ids=lambda r: r.rid)
-def test_anonymous_calls_to_protected_routes_are_401(anon, ids, route):
-    resp = anon.client.open(fill(route.path, ids), method=route.method)
-    assert_error(resp, 401, "AUTH_REQUIRED")
+def test_anonymous_calls_to_protected_routes_are_401(anon, db, ids):
+    sweep = Sweep(db)
+    for route in PROTECTED:
+        sweep.check(route, anon.client.open(fill(route.path, ids), method=route.method), 401, "AUTH_REQUIRED")
+    sweep.verdict()
 
 
 # --- values no column can hold -----------------------------------------------------------------------
