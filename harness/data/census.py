@@ -64,6 +64,10 @@ class Census:
     def rows(self) -> int:
         return sum(t.rows for t in self.tables.values())
 
+    @property
+    def soft_deleted(self) -> int:
+        return sum(t.soft_deleted or 0 for t in self.tables.values())
+
 
 def take_census(url: str, *, tables: Iterable[str] | None = None) -> Census:
     """The census of the database at `url`: `tables` (names or fnmatch patterns; default every table

@@ -225,3 +225,4 @@ def _rows_text(report) -> str:
     lines.append(f"Rows: {report.rows:,} in {len(report.tables)} tables, {report.seconds:.2f} s "
                  f"({report.rows_per_second:,.0f} rows/s); {'no differences' if report.clean else 'DIFFERENCES'}.")
     return "\n".join(lines)
+from . import cli_paths  # noqa: E402,F401  (migrate-check, cross-write)

@@ -43,7 +43,7 @@ import sqlalchemy as sa
 from harness.core.results import AreaResult, Finding, Metric, Severity, gate
 from harness.seed import SeedError, database_url
 
-from .census import Census, take_census
+from .census import Census, Orphans, take_census
 from .connect import DatabaseUnreachable, DataInputError, first_line, open_engine, shown
 from .report import to_area_result as rows_area_result
 from .rows import RowsOptions, diff_rows
@@ -80,11 +80,11 @@ class DjangoCommands:
 
 @dataclass(slots=True)
 class StepRun:
-    """One command of a path, as it ran."""
+    """One command of a path, as it ran (database passwords hidden)."""
 
     name: str  # migrate | copy | fake-initial
     argv: list[str]
-    database: str  # password hidden
+    environment: dict[str, str]  # what the step added to the environment, DATABASE_URL included
     returncode: int
     seconds: float
     output: str  # the tail of stdout and stderr
@@ -94,12 +94,14 @@ class StepRun:
         return self.returncode == 0
 
     def reproduce(self) -> str:
-        return f"DATABASE_URL={shlex.quote(self.database)} {shlex.join(self.argv)}"
+        assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.environment.items())
+        return f"{assignments} {shlex.join(self.argv)}"
 
 
 def run_step(name: str, argv: list[str], database_url: str, commands: DjangoCommands) -> StepRun:
     """Run one command with DATABASE_URL set to `database_url` (tests replace this to inject faults)."""
-    env = {**os.environ, **commands.env, "DATABASE_URL": database_url}
+    added = {**commands.env, "DATABASE_URL": database_url}
+    env = {**os.environ, **added}
     started = time.perf_counter()
     try:
         done = subprocess.run(argv, env=env, cwd=commands.cwd, capture_output=True, text=True,
@@ -109,8 +111,9 @@ def run_step(name: str, argv: list[str], database_url: str, commands: DjangoComm
         code, output = -1, f"timed out after {commands.timeout_s:g} s"
     except OSError as exc:
         code, output = -1, f"could not run: {exc}"
-    return StepRun(name, argv, _hidden(database_url), code, round(time.perf_counter() - started, 3),
-                   _tail(output))
+    return StepRun(name, [_hidden(part) if "://" in part else part for part in argv],
+                   {k: _hidden(v) if k == "DATABASE_URL" else v for k, v in added.items()}, code,
+                   round(time.perf_counter() - started, 3), _tail(output))
 
 
 @dataclass(slots=True)
@@ -138,12 +141,11 @@ class MigrateReport:
     def passed(self) -> bool:
         return gate(self.metrics, self.findings)
 
-    def to_area_result(self) -> AreaResult:
-        databases = {"legacy": {"database": self.legacy_url}, "candidate": {"database": self.candidate_url}}
-        if self.in_place_url:
-            databases["in_place"] = {"database": self.in_place_url}
+    def to_area_result(self, targets: dict[str, dict[str, Any]] | None = None) -> AreaResult:
+        """`targets`: the core targets' descriptions when run inside `harness verify` (the databases are named
+        in the metrics' evidence and the findings either way)."""
         return AreaResult(area=AREA, passed=self.passed, metrics=list(self.metrics), findings=list(self.findings),
-                          started=self.started, duration_s=round(self.seconds, 3), targets=databases)
+                          started=self.started, duration_s=round(self.seconds, 3), targets=targets or {})
 
     # -- building it --------------------------------------------------------------------------------------
     def finding(self, id: str, check: str, message: str, *, severity: Severity = Severity.HIGH,
@@ -164,8 +166,6 @@ def check_migration(legacy_url: str, candidate_url: str, options: MigrateOptions
 
     Raises DataInputError (exit 2) for bad input, such as a candidate database that holds rows, and
     DatabaseUnreachable (exit 3) when a database does not answer; everything else is a finding."""
-    from datetime import UTC, datetime
-
     options = options or MigrateOptions()
     unknown = [p for p in options.paths if p not in PATHS]
     if unknown or not options.paths:
@@ -207,7 +207,8 @@ def check_copy_path(report: MigrateReport, legacy_url: str, candidate_url: str, 
         return
     say("copy: census and row comparison")
     candidate = take_census(candidate_url)
-    report.metric("copy_rows_copied", legacy.rows, side="candidate", unit="rows")
+    report.metric("copy_rows_copied", legacy.rows, side="candidate", unit="rows",
+                  evidence=f"{legacy.url} -> {candidate.url}")
     report.metric("copy_rows_per_second", round(legacy.rows / copy.seconds, 1) if copy.seconds else None,
                   side="candidate", unit="rows/s", evidence="rows over the copy command's wall time")
     check_schema_unchanged(report, legacy, candidate, path="copy")
@@ -249,6 +250,8 @@ def check_in_place_path(report: MigrateReport, legacy_url: str | None, url: str,
     say = options.progress or (lambda message: None)
     say("in-place: census before")
     before = take_census(url)
+    report.metric("in_place_rows", before.rows, side="candidate", unit="rows",
+                  evidence=f"{before.url}" + (f" (a clone of {_hidden(legacy_url)})" if legacy_url else ""))
     commands = options.commands
     say("in-place: migrate --fake-initial")
     if not _step(report, run_step("fake-initial", commands.fake_initial(), url, commands), "in-place"):
@@ -323,8 +326,8 @@ def _step(report: MigrateReport, step: StepRun, path: str) -> bool:
         report.finding(f"migrate:{path}:{step.name}:failed", f"{step.name.replace('-', '_')}_succeeded",
                        f"{path} path: `{step.name}` exited with {step.returncode}: {_last_line(step.output)}",
                        severity=Severity.CRITICAL, operation=f"{path} path",
-                       evidence={"argv": step.argv, "database": step.database, "returncode": step.returncode,
-                                 "output": step.output},
+                       evidence={"argv": step.argv, "environment": step.environment,
+                                 "returncode": step.returncode, "output": step.output},
                        reproduce=step.reproduce())
     return step.ok
 
@@ -346,7 +349,7 @@ def check_schema_unchanged(report: MigrateReport, reference: Census, result: Cen
 
 def check_counts(report: MigrateReport, reference: Census, result: Census, *, path: str) -> None:
     """Rows and soft-deleted rows per table: the same on both sides of the path."""
-    changed_tables = 0
+    changed: set[str] = set()
     for table, before in sorted(reference.tables.items()):
         after = result.tables.get(table)
         if after is None:
@@ -355,17 +358,16 @@ def check_counts(report: MigrateReport, reference: Census, result: Census, *, pa
                                ("soft-deleted rows", before.soft_deleted, after.soft_deleted)):
             if old == new:
                 continue
-            changed_tables += 1
+            changed.add(table)
             check = "row_counts" if what == "rows" else "soft_deleted_preserved"
             report.finding(f"migrate:{path}:{check}:{table}", f"{path.replace('-', '_')}_{check}",
                            f"{path} path: {table} has {new} {what} after, {old} before", operation=f"table {table}",
                            evidence={"table": table, "before": old, "after": new, "what": what},
                            reproduce=_count_query(table, what, reference.url, result.url))
-    report.metric(f"{path.replace('-', '_')}_tables_with_changed_counts", changed_tables, target="== 0",
-                  passed=changed_tables == 0)
-    report.metric(f"{path.replace('-', '_')}_soft_deleted_rows", sum(t.soft_deleted or 0 for t in result.tables.values()),
-                  side="candidate", unit="rows",
-                  evidence=f"{sum(t.soft_deleted or 0 for t in reference.tables.values())} before the path")
+    report.metric(f"{path.replace('-', '_')}_tables_with_changed_counts", len(changed), target="== 0",
+                  passed=not changed, evidence=", ".join(sorted(changed)) or None)
+    report.metric(f"{path.replace('-', '_')}_soft_deleted_rows", result.soft_deleted, side="candidate", unit="rows",
+                  evidence=f"{reference.soft_deleted} before the path")
 
 
 def check_orphans(report: MigrateReport, census: Census, *, side: str, where: str) -> None:
@@ -403,7 +405,7 @@ def _count_query(table: str, what: str, before: str, after: str) -> str:
     return f'SELECT count(*) FROM "{table}"{where};  -- on {before} and on {after}'
 
 
-def _orphan_query(orphans: Any, url: str) -> str:
+def _orphan_query(orphans: Orphans, url: str) -> str:
     fk = orphans.foreign_key
     present = " AND ".join(f'c."{c}" IS NOT NULL' for c in fk.columns)
     matches = " AND ".join(f'p."{t}" = c."{c}"' for c, t in zip(fk.columns, fk.target_columns))

@@ -82,9 +82,8 @@ class Command(BaseCommand):
                 self._empty_target(target, ordered, truncate)
                 copied = {m._meta.db_table: self._copy(m, source, target, batch_size) for m in ordered}
                 self._verify_counts(ordered, source, target, copied)
-        total = sum(copied.values())
-        self.stdout.write(self.style.SUCCESS(
-            f"Copied {total} rows in {len(copied)} tables in {time.perf_counter() - started:.2f} s."))
+        self._say(self.style.SUCCESS(f"Copied {sum(copied.values())} rows in {len(copied)} tables in "
+                                     f"{time.perf_counter() - started:.2f} s."), 1)
 
     def _empty_target(self, target: BaseDatabaseWrapper, ordered: list[type[models.Model]], truncate: bool) -> None:
         holding = [m._meta.db_table for m in ordered if _has_rows(target, m._meta.db_table)]
