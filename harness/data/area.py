@@ -5,6 +5,10 @@ different ids and timestamps into each: the legacy schema (SQLAlchemy) against t
 migrations) by definition, then every table's rows by primary key. Settings (`[data]` in harness.toml):
     allow_list = "path/to/schema-allow-list.toml"    fail_on = "cosmetic" | "risky" | "breaking"
     rows = true      tables = ["users", ...]
+    migrate = true   migrate_database_url = "postgresql://…/empty"   (the migration paths of `harness data
+                     migrate-check`: Django migrations on an empty database + copy_legacy_rows, and
+                     `migrate --fake-initial` on a clone of legacy; an empty SQLite file in the run folder is
+                     used when legacy is SQLite, otherwise give an empty database here)
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from .report import to_area_result
 from .rows import diff_rows
 from .schema import diff, reflect
 
-_KEYS = {"allow_list", "fail_on", "rows", "tables"}
+_KEYS = {"allow_list", "fail_on", "rows", "tables", "migrate", "migrate_database_url"}
 _FAIL_ON = ("breaking", "risky", "cosmetic")
 
 
@@ -53,5 +57,31 @@ def data(run: Run, settings: Settings, targets: Targets) -> AreaResult:
     if raw.get("rows", True):
         run.progress("data: rows")
         rows = diff_rows(legacy_url, candidate_url, tables=tables)
-    return to_area_result(legacy=legacy_url, candidate=candidate_url, schema=schema, rows=rows, fail_on=fail_on,
-                          targets=targets.describe())
+    result = to_area_result(legacy=legacy_url, candidate=candidate_url, schema=schema, rows=rows, fail_on=fail_on,
+                            targets=targets.describe())
+    if raw.get("migrate", True):
+        _migration_paths(run, raw, legacy_url, result)
+    return result
+
+
+def _migration_paths(run: Run, raw: dict, legacy_url: str, result: AreaResult) -> None:
+    """The copy and in-place migration paths, on their own databases (the targets' are left as they are)."""
+    from harness.core.results import Finding, Severity, gate
+
+    from .migrate import MigrateOptions, check_migration
+
+    empty = raw.get("migrate_database_url")
+    if empty is None and legacy_url.startswith("sqlite"):
+        folder = run.out_dir / "data-migrate"
+        folder.mkdir(parents=True, exist_ok=True)
+        empty = f"sqlite:///{folder / 'copy-target.sqlite3'}"
+    if empty is None:
+        result.findings.append(Finding(id="data.migrate.skipped", check="migration_paths", severity=Severity.INFO,
+                                       message="migration paths not run: set data.migrate_database_url to an "
+                                               "empty database (legacy is not SQLite)"))
+        return
+    run.progress("data: migration paths")
+    report = check_migration(legacy_url, empty, MigrateOptions(progress=run.progress))
+    result.metrics += report.metrics
+    result.findings += report.findings
+    result.passed = result.passed and gate(report.metrics, report.findings)
