@@ -22,6 +22,10 @@ COMPARED_HEADERS = ("content-type", "location", "allow", "cache-control", "x-tot
                     "x-total-pages", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after",
                     "www-authenticate", "content-disposition")
 COOKIE_ATTRIBUTES = ("max-age", "path", "domain", "secure", "httponly", "samesite")
+#: Two timestamps this close are the same moment to a client: each side stamps the request when it handles it,
+#: and the sides handle it one after the other (so a second boundary may fall between them).
+TIME_TOLERANCE_S = 5.0
+_BASIC_TIME = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +157,33 @@ def compare_bodies(primary: Reply, other: Reply) -> dict[str, Difference]:
     for path, change in dd.get("type_changes", {}).items():
         found[field_path(path)] = Difference("type", change.get("old_value"), change.get("new_value"))
     for path, change in dd.get("values_changed", {}).items():
-        found[field_path(path)] = Difference("value", change.get("old_value"), change.get("new_value"))
+        old, new = change.get("old_value"), change.get("new_value")
+        if not _same_moment(old, new):
+            found[field_path(path)] = Difference("value", old, new)
     return found
+
+
+def _moment(value: Any):
+    from datetime import datetime, timezone
+
+    if not isinstance(value, str) or not 8 <= len(value) <= 40:
+        return None
+    basic = _BASIC_TIME.fullmatch(value)
+    if basic:  # 20261126T104538Z (AWS signatures)
+        return datetime(*map(int, basic.groups()), tzinfo=timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+def _same_moment(a: Any, b: Any, tolerance: float = TIME_TOLERANCE_S) -> bool:
+    """Both values are timestamps with a zone, in the same format, within `tolerance` seconds of each other."""
+    ma, mb = _moment(a), _moment(b)
+    if ma is None or mb is None or len(a) != len(b) or a[-1:] != b[-1:]:
+        return False
+    return abs((ma - mb).total_seconds()) <= tolerance
 
 
 def _short(body: bytes, limit: int = 200) -> str:

@@ -72,3 +72,14 @@ def test_spacing_and_key_order_are_not_differences():
     a = Reply(200, [("Content-Type", "application/json")], b'{"a": 1, "b": [1, 2]}')
     b = Reply(200, [("Content-Type", "application/json")], b'{"b":[1,2],"a":1}\n')
     assert compare(a, b) == {}
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("2026-11-26T10:45:01.123456Z", "2026-11-26T10:45:03.000001Z", True),   # stamped a moment apart
+    ("20261126T104559Z", "20261126T104600Z", True),                          # AWS basic format across a second
+    ("2026-11-26T10:45:01Z", "2026-11-26T11:45:01Z", False),                 # an hour: a real change
+    ("2026-11-26T10:45:01Z", "2026-11-26T10:45:01+00:00", False),            # another format: a client may notice
+    ("2026-11-26", "2026-11-27", False),                                     # dates are values
+])
+def test_timestamps_a_moment_apart_are_the_same_moment(a, b, same):
+    assert ("body.at" not in compare(reply({"at": a}), reply({"at": b}))) is same
