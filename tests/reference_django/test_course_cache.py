@@ -46,6 +46,14 @@ def detail(course_id: str) -> str:
 
 # --- repeats come from the cache ------------------------------------------------------------------------
 
+def test_a_cached_catalogue_page_costs_no_query_at_all(anon, django_assert_num_queries):
+    """pytest-django's own counter (transaction statements included): an anonymous repeat is served from the
+    cache without touching the database."""
+    assert anon.get(COURSES).status_code == 200
+    with django_assert_num_queries(0):
+        assert anon.get(COURSES).status_code == 200
+
+
 @pytest.mark.parametrize("path", [COURSES, f"{COURSES}?sortBy=popular&limit=2&page=2&minRating=1", "detail"])
 def test_a_second_identical_anonymous_request_is_answered_from_the_cache(anon, count_sql, course_cache, seeded,
                                                                         path):
