@@ -141,6 +141,7 @@ def main(phases: str, max_examples: int, http: bool) -> None:
                      OperationResolver(contract["paths"]), sink)
         started = time.perf_counter()
         run(schema_for(fan))
+        fan.close()
         b_time = time.perf_counter() - started
         b_pairs = fan.exchanges
 
@@ -159,6 +160,7 @@ def main(phases: str, max_examples: int, http: bool) -> None:
         started = time.perf_counter()
         for sent in recorded:
             fan_c.send(sent)
+        fan_c.close()
         c_time = time.perf_counter() - started
     finally:
         servers.stop()

@@ -113,10 +113,17 @@ class FanOut:
         if concurrent is None:
             concurrent = all(isinstance(s, HttpSide) for s in (self.primary, *self.others))
         self._pool = None
+        self._queue = None
         if concurrent:
+            import queue
+            import threading
             from concurrent.futures import ThreadPoolExecutor
 
             self._pool = ThreadPoolExecutor(max_workers=1 + len(self.others), thread_name_prefix="fanout")
+            # The comparison of one exchange overlaps the servers' work on the next: the sink runs on a thread
+            # of its own, in order. Ids are still learned here, before the next request is translated.
+            self._queue = queue.Queue(maxsize=256)
+            threading.Thread(target=self._drain_forever, name="fanout-sink", daemon=True).start()
 
     def send(self, sent: Sent) -> Reply:
         """Fan one request out (also used directly, without WSGI)."""
@@ -133,10 +140,33 @@ class FanOut:
             self.maps[side.name].learn_replies(primary_reply, replies[side.name])
         ex.sent, ex.replies = outgoing, replies
         self.exchanges += 1
-        self.sink(ex, self.maps)
+        if self._queue is not None:
+            self._queue.put(ex)
+        else:
+            self.sink(ex, self.maps)
         return primary_reply
 
+    def _drain_forever(self) -> None:
+        while True:
+            ex = self._queue.get()
+            try:
+                self.sink(ex, self.maps)
+            except Exception as exc:  # noqa: BLE001 - kept and raised by drain(), never lost
+                self._sink_error = exc
+            finally:
+                self._queue.task_done()
+
+    _sink_error: Exception | None = None
+
+    def drain(self) -> None:
+        """Wait until every exchange sent so far has been compared (a no-op when the sink runs inline)."""
+        if self._queue is not None:
+            self._queue.join()
+        if self._sink_error is not None:
+            raise self._sink_error
+
     def close(self) -> None:
+        self.drain()
         if self._pool is not None:
             self._pool.shutdown(wait=False)
 

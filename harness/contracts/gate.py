@@ -138,12 +138,14 @@ def run_gate(targets: dict[str, Any], options: GateOptions, progress: Callable[[
             _probe(fan, contract, fill)
         elif source == "schemathesis":
             result.conformance[PRIMARY] = _schemathesis(fan, options)
+        fan.drain()
         result.sources[source] = fan.exchanges - before
 
     if options.candidate_conformance and not isinstance(targets[CANDIDATE], str):
         say("contract: candidate conformance")
         result.conformance[CANDIDATE] = _schemathesis(targets[CANDIDATE], options)
 
+    fan.close()
     for name in (PRIMARY, CANDIDATE):
         target = targets[name]
         if isinstance(target, str):

@@ -77,3 +77,25 @@ def test_an_accepted_difference_passes_until_it_expires(make_legacy, tmp_path):
     expired = to_result(run, options)
     assert not expired.passed
     assert {f.check for f in blocking(expired)} >= {"accepted_difference_expired", "header_parity"}
+
+
+def test_parallel_sides_and_the_background_comparison_find_what_the_inline_path_finds(make_legacy):
+    """Server sides answer in parallel and the comparison runs on its own thread (drained before reading)."""
+    from harness.contracts.fanout import FanOut, OperationResolver, WsgiSide
+    from harness.contracts.gate import _probe, filler, seeded_path_params
+    from harness.contracts.noise import Analyzer
+    from harness.contracts.routes import load_contract
+
+    contract = load_contract()
+    verdicts = []
+    for concurrent in (False, True):
+        analyzer = Analyzer("legacy", "candidate", "legacy-2")
+        fan = FanOut(WsgiSide("legacy", make_legacy(f"l{concurrent}")),
+                     [WsgiSide("legacy-2", make_legacy(f"n{concurrent}")),
+                      WsgiSide("candidate", FAULTS["removed_auth_check"][0](make_legacy(f"c{concurrent}")))],
+                     OperationResolver(contract["paths"]), analyzer, concurrent=concurrent)
+        _probe(fan, contract, filler(seeded_path_params()))
+        fan.close()
+        assert sum(analyzer.totals.values()) == fan.exchanges == 140
+        verdicts.append({(v.operation, v.field) for v in analyzer.verdicts() if analyzer.reported(v)})
+    assert verdicts[0] == verdicts[1] and ("P13 GET /api/v1/user/profile", "status") in verdicts[0]
