@@ -81,7 +81,7 @@ class DjangoApp:
 
         ratelimit.reset_all()
         self.wsgi = WSGIHandler()
-        self.extensions = {"db_engine": _engine(config["DATABASE_URL"])}
+        self.extensions = {"db_engine": sa.create_engine(config["DATABASE_URL"])}
 
     def _apply(self, values: dict[str, Any]) -> None:
         values = {**values, **{alias: values[key] for key, alias in _SETTING_ALIASES.items() if key in values}}
@@ -162,7 +162,3 @@ class QueryLog:
 
     def __len__(self) -> int:
         return len(self.statements)
-
-
-def _engine(url: str) -> sa.Engine:
-    return sa.create_engine(url)

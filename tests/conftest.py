@@ -331,6 +331,18 @@ def flushed_redis(worker_id: str) -> Iterator[str]:
     client.close()
 
 
+def row_counts(url: str) -> dict[str, int]:
+    """Rows per seeded table of the database at `url`."""
+    from harness.seed.writer import SEED_TABLES
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {t: conn.execute(sa.text(f'SELECT count(*) FROM "{t}"')).scalar() for t in SEED_TABLES}
+    finally:
+        engine.dispose()
+
+
 def db_state(db) -> dict[str, tuple]:
     """Row count and version sum of every table: any insert, update or delete changes it."""
     db.expire_all()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib
 import itertools
-import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -178,27 +177,15 @@ def load_schema(app, identities: Identities, *, contract: Path = CONTRACT, opera
     return schema
 
 
-#: Flask endpoints that are not API routes: the built-in static-file route every Flask app gets.
-NON_API_ENDPOINTS = frozenset({"static"})
-_RULE_ARG = re.compile(r"<(?:[a-z_]+:)?([A-Za-z_][A-Za-z0-9_]*)>")
-
-
 def route_drift(app, contract: Path = CONTRACT) -> tuple[set[str], set[str]]:
     """(undocumented, unrouted): "METHOD /path" pairs the app routes but the contract lacks, and the reverse.
 
     schemathesis only generates cases for operations the contract declares, so it cannot see a route the contract
-    does not know; this compares the app's url_map with the contract's paths instead (`<x>` -> `{x}`; HEAD and
-    OPTIONS are Flask's automatic methods)."""
-    doc = yaml.safe_load(contract.read_text())
-    documented = {f"{method.upper()} {path}" for path, item in doc["paths"].items() for method in item
-                  if method in {"get", "put", "post", "delete", "patch"}}
-    routed = set()
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint in NON_API_ENDPOINTS:
-            continue
-        path = _RULE_ARG.sub(r"{\1}", rule.rule)
-        routed |= {f"{method} {path}" for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}}
-    return routed - documented, documented - routed
+    does not know; route coverage (routes.py) compares the app's own routes with the contract's paths instead."""
+    from .routes import coverage, load_contract
+
+    found = coverage("app", app, load_contract(contract))
+    return found.undocumented, found.unrouted
 
 
 @dataclass(frozen=True)

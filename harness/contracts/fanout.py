@@ -58,6 +58,11 @@ class HttpSide:
         return Reply(resp.status, list(resp.headers.items()), resp.data)
 
 
+def operation_label(op: dict[str, Any], method: str, template: str) -> str:
+    """How findings name an operation: "P17 GET /api/v1/courses/{course_id}" (the contract's x-api-id first)."""
+    return f"{op.get('x-api-id', op.get('operationId', '?'))} {method.upper()} {template}"
+
+
 class OperationResolver:
     """"METHOD /concrete/path" -> the contract's "P17 GET /api/v1/courses/{course_id}" (literal paths win)."""
 
@@ -68,8 +73,7 @@ class OperationResolver:
                 if method not in {"get", "put", "post", "delete", "patch"}:
                     continue
                 regex = re.compile("^" + re.sub(r"\\\{[^}/]+\\\}", "[^/]+", re.escape(template)) + "$")
-                label = f"{op.get('x-api-id', op.get('operationId', '?'))} {method.upper()} {template}"
-                routes.append((template.count("{"), regex, method.upper(), label))
+                routes.append((template.count("{"), regex, method.upper(), operation_label(op, method, template)))
         self._routes = sorted(routes, key=lambda r: r[0])
 
     def __call__(self, method: str, path: str) -> str:
@@ -114,6 +118,7 @@ class FanOut:
             concurrent = all(isinstance(s, HttpSide) for s in (self.primary, *self.others))
         self._pool = None
         self._queue = None
+        self._sink_error: Exception | None = None
         if concurrent:
             import queue
             import threading
@@ -155,8 +160,6 @@ class FanOut:
                 self._sink_error = exc
             finally:
                 self._queue.task_done()
-
-    _sink_error: Exception | None = None
 
     def drain(self) -> None:
         """Wait until every exchange sent so far has been compared (a no-op when the sink runs inline)."""

@@ -23,7 +23,7 @@ from . import accepted as accepted_mod
 from .compare import Difference
 from .conformance import CONTRACT, PHASES, ROOT, ConformanceReport, Identities, load_schema, narrowed, run
 from .exchange import Exchange, Sent, curl, reply_evidence
-from .fanout import FanOut, HttpSide, OperationResolver, Side, WsgiSide
+from .fanout import FanOut, HttpSide, OperationResolver, Side, WsgiSide, operation_label
 from .noise import DEFAULT_ABSOLUTE, DEFAULT_RELATIVE, Analyzer, FieldVerdict
 from .routes import RouteCoverage, coverage, documented, load_contract, probe_coverage
 
@@ -188,7 +188,7 @@ def _documented_statuses(contract: dict[str, Any]) -> set[tuple[str, int]]:
     for path, item in contract["paths"].items():
         for method, op in item.items():
             if method in {"get", "put", "post", "delete", "patch"}:
-                label = f"{op.get('x-api-id', '?')} {method.upper()} {path}"
+                label = operation_label(op, method, path)
                 out |= {(label, int(code)) for code in op.get("responses", {}) if str(code).isdigit()}
     return out
 

@@ -121,11 +121,7 @@ def _nested(detail: Any) -> str:
 
 
 def _reason_of(value: Any) -> str:
-    if isinstance(value, dict):
-        return _nested(value)
-    if isinstance(value, list) and value and isinstance(value[0], (dict, list)):
-        return first_error(value)[1]
-    return first_error(value)[1]
+    return _nested(value) if isinstance(value, dict) else first_error(value)[1]
 
 
 def validation_error(detail: Any) -> ApiError:

@@ -19,6 +19,7 @@ from harness import cli
 from harness.seed import accounts, planned_rows
 from harness.seed.ids import seeded_uuid
 from harness.seed.writer import SEED_TABLES
+from tests.conftest import row_counts
 
 
 @pytest.fixture
@@ -26,13 +27,6 @@ def runner() -> CliRunner:
     return CliRunner(env={"DATABASE_URL": None})  # --db must come from the test, never the environment
 
 
-def counts(url: str) -> dict[str, int]:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return {t: conn.execute(sa.text(f'SELECT count(*) FROM "{t}"')).scalar() for t in SEED_TABLES}
-    finally:
-        engine.dispose()
 
 
 def seeded_counts(scale: str, seed: int = 0) -> dict[str, int]:
@@ -53,7 +47,7 @@ def test_seed_creates_the_schema_and_reports_rows_per_table(runner, tmp_path):
     result = runner.invoke(cli.main, ["seed", "--db", url, "--scale", "small", "--seed", "0", "--create-schema"])
 
     assert result.exit_code == 0, result.output
-    assert counts(url) == seeded_counts("small")
+    assert row_counts(url) == seeded_counts("small")
     lines = result.stdout.splitlines()
     assert lines[0] == f"Seeded {url} (scale small, seed 0, INSERT)"
     for table, rows in planned_rows("small").items():
@@ -81,7 +75,7 @@ def test_seed_reset_replaces_the_rows(runner, db_url):
     result = runner.invoke(cli.main, ["seed", "--db", db_url, "--seed", "3", "--reset", "--json"])
 
     assert result.exit_code == 0, result.output
-    assert counts(db_url) == seeded_counts("small", 3) != seeded_counts("small", 0)
+    assert row_counts(db_url) == seeded_counts("small", 3) != seeded_counts("small", 0)
     with sa.create_engine(db_url).connect() as conn:  # the seed-0 admin is gone, seed 3's is there
         ids = set(conn.execute(sa.text("SELECT id FROM users")).scalars())
     assert seeded_uuid(3, "users", 0) in ids and seeded_uuid(0, "users", 0) not in ids
@@ -93,7 +87,7 @@ def test_seed_medium_on_postgres(runner, db_url):
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["method"] == "copy"
-    assert counts(db_url) == seeded_counts("medium")
+    assert row_counts(db_url) == seeded_counts("medium")
 
 
 def test_progress_bar_on_a_terminal_only_and_not_with_quiet(runner, tmp_path, monkeypatch):
@@ -139,7 +133,7 @@ def test_seed_refuses_bad_input_with_exit_2_and_a_one_line_reason(runner, tmp_pa
     seeded = tmp_path / "seeded.sqlite3"
     seeded.write_bytes(sqlite_template.read_bytes())
     fill = {"tmp": str(tmp_path), "empty": empty_sqlite, "seeded": f"sqlite:///{seeded}"}
-    before = counts(fill["seeded"])
+    before = row_counts(fill["seeded"])
 
     result = runner.invoke(cli.main, ["seed", *(a.format(**fill) for a in args)])
 
@@ -147,7 +141,7 @@ def test_seed_refuses_bad_input_with_exit_2_and_a_one_line_reason(runner, tmp_pa
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and errors[0].startswith(reason.format(**fill)), result.stderr
     assert result.stdout == ""
-    assert counts(fill["seeded"]) == before
+    assert row_counts(fill["seeded"]) == before
     assert not (tmp_path / "missing.sqlite3").exists()
 
 
@@ -191,7 +185,7 @@ def test_serve_legacy_creates_seeds_and_serves_on_loopback(runner, tmp_path, ser
     assert (served["host"], served["port"]) == ("127.0.0.1", port)
     assert served["app"].config["DATABASE_URL"] == url
     assert served["app"].config["RATELIMIT_ENABLED"] is False
-    assert counts(url) == seeded_counts("small")
+    assert row_counts(url) == seeded_counts("small")
     assert f"Legacy Unpuzzle API on http://127.0.0.1:{port}/api/v1" in result.stdout
     for account in accounts.DOCUMENTED:
         assert any(line.split()[:2] == [account.email, account.password] for line in result.stdout.splitlines())
@@ -199,14 +193,14 @@ def test_serve_legacy_creates_seeds_and_serves_on_loopback(runner, tmp_path, ser
 
 
 def test_serve_legacy_leaves_a_seeded_database_alone(runner, db_url, served):
-    before = counts(db_url)
+    before = row_counts(db_url)
 
     result = runner.invoke(cli.main, ["serve", "legacy", "--db", db_url, "--port", str(free_port()),
                                       "--seed", "5", "--rate-limits"])
 
     assert result.exit_code == 0, result.output
     assert "already holds rows; serving it as is" in result.stdout
-    assert counts(db_url) == before
+    assert row_counts(db_url) == before
     assert served["app"].config["RATELIMIT_ENABLED"] is True
 
 
@@ -219,7 +213,7 @@ def test_serve_legacy_defaults_to_the_embedded_sqlite_database(runner, tmp_path,
     result = runner.invoke(cli.main, ["serve", "legacy", "--port", str(free_port())])
 
     assert result.exit_code == 0, result.output
-    assert counts(f"sqlite:///{default}") == seeded_counts("small")
+    assert row_counts(f"sqlite:///{default}") == seeded_counts("small")
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::", "example.com"])

@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from harness.core import ConfigError, TargetError, open_targets
 from harness.core.targets import free_port, looks_like_factory, make_target
 from harness.seed import planned_rows
 from harness.seed.writer import SEED_TABLES
+from tests.conftest import row_counts
 
 
 def health(target) -> dict:
@@ -25,13 +25,6 @@ def health(target) -> dict:
     return response.get_json()
 
 
-def row_counts(url: str) -> dict[str, int]:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return {t: conn.execute(sa.text(f'SELECT count(*) FROM "{t}"')).scalar() for t in SEED_TABLES}
-    finally:
-        engine.dispose()
 
 
 def processes_mentioning(word: str) -> list[int]:
