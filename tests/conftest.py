@@ -48,17 +48,32 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_template() -> Iterator[str]:
-    admin = _pg_admin()
+def require_postgres(admin: sa.Engine | None = None) -> None:
+    """Fail (HARNESS_REQUIRE_POSTGRES=1, as in CI) or skip the test when PostgreSQL does not answer."""
+    engine = admin or _pg_admin()
     try:
-        with admin.connect() as conn:
+        with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
     except Exception as exc:  # pragma: no cover - depends on the machine
-        admin.dispose()
+        engine.dispose()
         if REQUIRE_PG:
             pytest.fail(f"PostgreSQL is required (HARNESS_REQUIRE_POSTGRES=1) but unreachable at {PG_ADMIN_URL}: {exc}")
         pytest.skip(f"PostgreSQL unreachable at {PG_ADMIN_URL}")
+    if admin is None:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """The test PostgreSQL server's admin URL, once it has answered (fails in CI, skips locally otherwise)."""
+    require_postgres()
+    return PG_ADMIN_URL
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    admin = _pg_admin()
+    require_postgres(admin)
     name = f"harness_tpl_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))

@@ -8,9 +8,19 @@ An area is a function `(run, settings, targets) -> AreaResult`, registered by na
 The core knows no area: `discover_areas()` imports every `harness/<package>/area.py` that exists, and each
 registers itself. `order` places it in `harness verify` (targets 0, contract 10, data 20, load 30,
 security 40, the advanced parity areas 50, scorecard 90: the scorecard reads what the others wrote).
+
+An area that reads the targets' databases registers with `needs_database=True`: when a target has none (an
+external `url` target without `database_url`) the area is skipped with an info finding naming that side, rather
+than failing the run. An area can also skip itself: `raise AreaSkipped("why")`.
+
+A stop signal (SIGINT, SIGTERM, SIGHUP) during `run_areas` stops the targets, writes the area that was running
+(or the first that had not run) as a partial result (`interrupted`, passed false, a critical finding of check
+`interrupted`), writes `run.json` with status `interrupted`, moves `latest` to the run and raises `Interrupted`
+(runs.py), whose `exit_code` is 128 + the signal's number.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import pkgutil
@@ -21,8 +31,8 @@ from dataclasses import dataclass
 
 from .config import Settings
 from .errors import HarnessError
-from .results import AreaResult, Finding, Severity
-from .runs import Run, new_run, utc_now_iso
+from .results import AreaResult, Finding, ReportsError, Severity
+from .runs import Interrupted, Run, handle_signals, new_run, raise_if_interrupted, received_signal, utc_now_iso
 from .targets import Targets, open_targets
 
 AreaFunction = Callable[[Run, Settings, Targets], AreaResult]
@@ -34,14 +44,22 @@ class Area:
     name: str
     check: AreaFunction
     order: int = DEFAULT_ORDER
+    #: The area reads both targets' databases: skipped (not failed) when a target has none.
+    needs_database: bool = False
+
+
+class AreaSkipped(Exception):
+    """Raised by an area that cannot apply to these targets; `str(exc)` says why. The area is written as skipped
+    (passed, `skipped` set, an info finding), not failed."""
 
 
 _AREAS: dict[str, Area] = {}
 
 
-def register_area(name: str, *, order: int = DEFAULT_ORDER) -> Callable[[AreaFunction], AreaFunction]:
+def register_area(name: str, *, order: int = DEFAULT_ORDER,
+                  needs_database: bool = False) -> Callable[[AreaFunction], AreaFunction]:
     def register(check: AreaFunction) -> AreaFunction:
-        _AREAS[name] = Area(name=name, check=check, order=order)
+        _AREAS[name] = Area(name=name, check=check, order=order, needs_database=needs_database)
         return check
     return register
 
@@ -91,12 +109,32 @@ def run_area(area: Area, run: Run, settings: Settings, targets: Targets) -> Area
     """Run one area, time it, complete its result (started, duration, targets) and write it to the run.
 
     A harness error (bad setting, target gone) ends the run with its exit code; any other exception is a failed
-    area with a critical finding, so the other areas still run and the evidence is kept.
+    area with a critical finding, so the other areas still run and the evidence is kept. A stop signal writes the
+    area as interrupted (partial) and goes on up as `Interrupted`, with the written result as `exc.partial`.
     """
     run.progress(f"{area.name}: running")
     started, clock = utc_now_iso(), time.perf_counter()
     try:
+        without = [target.name for target in targets if target.database_url is None] if area.needs_database else []
+        if without:
+            raise AreaSkipped(f"{' and '.join(without)} {'has' if len(without) == 1 else 'have'} no database (an "
+                              f"external service without database_url); set "
+                              f"{' and '.join(name + '.database_url' for name in without)} for the {area.name} "
+                              f"area to read it")
         result = area.check(run, settings, targets)
+    except AreaSkipped as exc:
+        result = AreaResult(area=area.name, passed=True, skipped=str(exc), findings=[Finding(
+            id=f"{area.name}.skipped", check="area_applies", severity=Severity.INFO,
+            message=f"the {area.name} area did not run: {exc}")])
+    except Interrupted as exc:
+        result = AreaResult(area=area.name, passed=False)
+        mark_interrupted(result, exc.name, round(time.perf_counter() - clock, 1), exc.during or f"{area.name}")
+        result.started, result.duration_s = started, round(time.perf_counter() - clock, 3)
+        result.targets = targets.describe()
+        with contextlib.suppress(ReportsError):
+            run.write(result)
+        exc.partial = result
+        raise
     except HarnessError:
         raise
     except Exception as exc:  # noqa: BLE001 - recorded as the area's failure
@@ -108,14 +146,77 @@ def run_area(area: Area, run: Run, settings: Settings, targets: Targets) -> Area
     result.started = result.started or started
     result.duration_s = result.duration_s or round(time.perf_counter() - clock, 3)
     result.targets = result.targets or targets.describe()
+    signum = received_signal()
+    if signum is not None:  # the area caught the interrupt and returned what it had: keep it, marked partial
+        import signal as signals
+
+        mark_interrupted(result, signals.Signals(signum).name, result.duration_s, area.name)
     run.write(result)
+    if signum is not None:
+        try:
+            raise_if_interrupted(area.name, always=True)
+        except Interrupted as exc:
+            exc.partial = result
+            raise
     return result
+
+
+def mark_interrupted(result: AreaResult, signal_name: str, seconds: float, during: str) -> None:
+    """Make `result` the partial result of an area a stop signal cut short."""
+    result.interrupted = signal_name
+    result.passed = False
+    result.findings.append(Finding(
+        id=f"{result.area}.interrupted", check="interrupted", severity=Severity.CRITICAL,
+        message=f"the {result.area} area was interrupted by {signal_name} after {seconds:g} s (while {during}); "
+                f"this result holds only what was done before",
+        evidence={"signal": signal_name, "during": during}))
 
 
 def run_areas(settings: Settings, areas: list[Area], *,
               progress: Callable[[str], None] = lambda message: None) -> tuple[Run, list[AreaResult]]:
-    """A new run: start both targets, run `areas` in order against them, write each result; stop the targets."""
-    run = new_run(settings.out, seed=settings.seed, scale=settings.scale, progress=progress)
-    with open_targets(run, settings) as targets:
-        results = [run_area(area, run, settings, targets) for area in areas]
+    """A new run: start both targets, run `areas` in order against them, write each result and `run.json`; stop
+    the targets, whatever happens (a stop signal included: see the module docstring)."""
+    doing = ["creating the run"]
+
+    def report(message: str) -> None:
+        doing[0] = message
+        progress(message)
+
+    run = new_run(settings.out, seed=settings.seed, scale=settings.scale, progress=report)
+    results: list[AreaResult] = []
+    described: dict[str, dict] = {}
+    clock = time.perf_counter()
+    with handle_signals():
+        try:
+            with open_targets(run, settings) as targets:
+                described = targets.describe()
+                for area in areas:
+                    results.append(run_area(area, run, settings, targets))
+                report("stopping the targets")
+        except Interrupted as exc:
+            exc.during = exc.during or doing[0]
+            partial = getattr(exc, "partial", None)
+            if partial is not None and partial not in results:
+                results.append(partial)
+            done = {result.area for result in results}
+            waiting = [area for area in areas if area.name not in done]
+            if partial is None and waiting:  # no area was running: the next one (targets, at start-up) says so
+                result = AreaResult(area=waiting[0].name, passed=False, started=utc_now_iso(),
+                                    targets=described)
+                mark_interrupted(result, exc.name, round(time.perf_counter() - clock, 1), exc.during)
+                result.findings[-1].message = (f"the run was interrupted by {exc.name} after "
+                                               f"{time.perf_counter() - clock:.1f} s (while {exc.during}), before "
+                                               f"the {result.area} area started")
+                with contextlib.suppress(ReportsError):
+                    run.write(result)
+                results.append(result)
+            with contextlib.suppress(ReportsError):
+                run.write_record("interrupted", results, interrupted=exc, move_latest=True)
+            exc.run, exc.results = run, results
+            raise
+        except HarnessError as exc:
+            with contextlib.suppress(ReportsError):
+                run.write_record("error", results, error=str(exc))
+            raise
+    run.write_record("completed", results)
     return run, results

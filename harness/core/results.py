@@ -12,9 +12,29 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import click
+
+from .errors import ConfigError
+
 SCHEMA_PATH = Path(__file__).with_name("result.schema.json")
 #: What `reports/latest` falls back to where the file system refuses symlinks: the newest run id, as text.
 LATEST_LINK, LATEST_TEXT = "latest", "latest.txt"
+#: How a run as a whole ended (completed, interrupted by a signal, or stopped by an error): `<run>/run.json`.
+RUN_RECORD = "run.json"
+
+
+class ReportsError(ConfigError, click.ClickException):
+    """The reports folder cannot be written (`--out`/`HARNESS_OUT` under a file, in /proc, read-only...): exit 2
+    with one line. Also a click exception, so a command that writes results outside `harness_errors()` still
+    shows `Error: <reason>` rather than a traceback."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        click.ClickException.__init__(self, message)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class Severity(enum.StrEnum):
@@ -74,11 +94,18 @@ class AreaResult:
     started: str = ""  # ISO 8601, UTC
     duration_s: float = 0.0
     targets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The stop signal ("SIGTERM") that cut this area short: the result holds only what was done before it.
+    interrupted: str | None = None
+    #: Why the area did not run at all (a target it needs lacks something); a skipped area does not fail.
+    skipped: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         ordered = {key: data[key] for key in ("area", "started", "duration_s", "passed", "targets", "metrics",
                                               "findings")}
+        for key in ("interrupted", "skipped"):  # only when set, so complete results keep their shape
+            if data[key] is not None:
+                ordered[key] = data[key]
         for finding in ordered["findings"]:
             finding["severity"] = str(finding["severity"])
         return ordered
@@ -88,7 +115,8 @@ class AreaResult:
         return cls(area=data["area"], passed=data["passed"], started=data["started"],
                    duration_s=data["duration_s"], targets=data["targets"],
                    metrics=[Metric(**m) for m in data["metrics"]],
-                   findings=[Finding(**f) for f in data["findings"]])
+                   findings=[Finding(**f) for f in data["findings"]],
+                   interrupted=data.get("interrupted"), skipped=data.get("skipped"))
 
 
 def gate(metrics: list[Metric], findings: list[Finding], blocking: frozenset[Severity] = BLOCKING) -> bool:
@@ -97,11 +125,16 @@ def gate(metrics: list[Metric], findings: list[Finding], blocking: frozenset[Sev
 
 
 def write_area(run_dir: Path, result: AreaResult) -> Path:
-    """Write `<run_dir>/<area>.json` and point `<reports>/latest` at this run if it is the newest."""
-    run_dir.mkdir(parents=True, exist_ok=True)
+    """Write `<run_dir>/<area>.json` and point `<reports>/latest` at this run if it is the newest.
+
+    ReportsError (exit 2, one line) when the folder cannot be written."""
     path = run_dir / f"{result.area}.json"
-    path.write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n", encoding="utf-8")
-    point_latest(run_dir)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n", encoding="utf-8")
+        point_latest(run_dir)
+    except OSError as exc:
+        raise ReportsError(f"cannot write {path}: {exc.strerror or exc} (give --out a writable folder)") from None
     return path
 
 

@@ -8,7 +8,7 @@ from .areas import register_area
 from .config import Settings
 from .results import AreaResult, Finding, Metric, Severity, gate
 from .runs import Run
-from .targets import Targets
+from .targets import Targets, first_line
 
 
 @register_area("targets", order=0)
@@ -26,10 +26,19 @@ def check_targets(run: Run, settings: Settings, targets: Targets) -> AreaResult:
             Metric(id="health_ms", side=target.name, value=round(elapsed_ms, 1), unit="ms"),
         ]
         if not healthy:
+            body = response.get_data(as_text=True)
+            said = first_line(body)
             findings.append(Finding(
                 id=f"targets.health.{target.name}", check="health_answers_200", severity=Severity.CRITICAL,
                 operation=f"GET {path}",
-                message=f"{target.name} answered {response.status} to GET {path}; expected 200",
-                evidence={"status": response.status_code, "body": response.get_data(as_text=True)[:2000]},
+                message=f"{target.name} answered {response.status} to GET {path}"
+                        f"{': ' + said if said else ' (empty body)'}; expected 200",
+                evidence={"status": response.status_code, "body": body[:2000]},
                 reproduce=target.reproduce("GET", path)))
+        if target.not_seeded:
+            findings.append(Finding(
+                id=f"targets.not_seeded.{target.name}", check="seeded_alike", severity=Severity.INFO,
+                message=f"{target.name} was not seeded by the harness ({target.not_seeded}); areas that compare "
+                        f"data assume it holds the seed (scale {run.scale}, seed {run.seed}) as the other side does",
+                evidence={"base_url": target.base_url, "database": target.describe()["database"]}))
     return AreaResult(area="targets", passed=gate(metrics, findings), metrics=metrics, findings=findings)

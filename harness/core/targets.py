@@ -7,7 +7,12 @@ Three kinds of target, one interface (`Target`):
 
 Every target has its own database (a SQLite file in its folder of the run unless configured) that is prepared
 (`prepare` commands, then the target's own start-up) and then seeded from the same scale and seed as the other
-target's, so both start identical. Every target offers the same two handles to the areas: `wsgi_app` (the app
+target's, so both start identical. A `url` target is the exception: an external service is seeded by whoever runs
+it, so the harness leaves it alone (unless `seed = true` is set for it explicitly, with its `database_url`) and
+says so in the results; it may have no database at all, and areas that need one skip that side.
+
+Every process a target starts (prepare steps, servers) leads its own process group, registered with the run
+(runs.track_group) and stopped on every way out, a stop signal included. Every target offers the same two handles to the areas: `wsgi_app` (the app
 itself, or a forwarder to the HTTP service) and `client()` (a werkzeug test client on it); HTTP targets also
 have a `base_url`.
 """
@@ -19,7 +24,6 @@ import importlib
 import inspect
 import os
 import shlex
-import signal
 import socket
 import subprocess
 import sys
@@ -34,11 +38,13 @@ from urllib.parse import urlsplit
 
 from werkzeug.test import Client
 
-from harness.seed import SeedError, database_url as parse_database_url, seed_database
+from harness.seed import (DatabaseUnreachable, SeedError, database_url as parse_database_url, open_database,
+                          seed_database)
+from harness.seed.writer import SEED_TABLES
 
 from .config import Settings, TargetSettings, ensure_importable_from_cwd, render
-from .errors import TargetError
-from .runs import Run
+from .errors import ConfigError, TargetError
+from .runs import Run, deferred_signals, stop_group, track_group
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 PREPARE_TIMEOUT_S = 900.0
@@ -62,6 +68,7 @@ class Target:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.database_url: str | None = self._database_url()
         self.base_url: str | None = None  # HTTP base URL; None for an in-process app
+        self.not_seeded: str | None = None  # why the harness left the database as it found it, when it did
 
     # -- what areas use -----------------------------------------------------------------------------------------
 
@@ -77,8 +84,11 @@ class Target:
         """How the target was reached, for `AreaResult.targets` (passwords hidden)."""
         database = parse_database_url(self.database_url).render_as_string(hide_password=True) \
             if self.database_url else None
-        return {"kind": self.kind, "app": self.settings.app if self.kind != "url" else None,
-                "base_url": self.base_url, "database": database}
+        described: dict[str, Any] = {"kind": self.kind, "app": self.settings.app if self.kind != "url" else None,
+                                     "base_url": self.base_url, "database": database}
+        if self.not_seeded:
+            described["not_seeded"] = self.not_seeded
+        return described
 
     def reproduce(self, method: str, path: str, *, headers: Mapping[str, str] | None = None,
                   body: str | None = None) -> str:
@@ -96,6 +106,24 @@ class Target:
 
     # -- life cycle (open_targets drives it) ---------------------------------------------------------------------
 
+    def check_database(self) -> None:
+        """A configured database is reached once before anything uses it, by the harness's one rule: a URL at
+        fault (malformed, a missing database or role, a file that is not SQLite) is ConfigError (exit 2), a server
+        that cannot be reached TargetError (exit 3). A SQLite file that does not exist yet is for `prepare` or the
+        app to create; the run's own SQLite files are made by the harness."""
+        if self.settings.database_url is None or self.database_url is None:
+            return
+        try:
+            parsed = parse_database_url(self.database_url)
+            if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+                    and not Path(parsed.database).exists():
+                return
+            open_database(parsed).dispose()
+        except DatabaseUnreachable as exc:
+            raise TargetError(f"{self.name}.database_url: {exc}") from None
+        except SeedError as exc:
+            raise ConfigError(f"{self.name}.database_url: {exc}") from None
+
     def prepare(self) -> None:
         """Run the configured `prepare` commands with the target's environment, logging to prepare.log."""
         if not self.settings.prepare:
@@ -106,28 +134,81 @@ class Target:
                 argv = [render(part, self.placeholders()) for part in step]
                 out.write(f"$ {shlex.join(argv)}\n".encode())
                 out.flush()
-                try:
-                    done = subprocess.run(argv, env=self.process_env(), stdout=out, stderr=subprocess.STDOUT,
-                                          stdin=subprocess.DEVNULL, timeout=PREPARE_TIMEOUT_S, check=False)
-                except (OSError, subprocess.TimeoutExpired) as exc:
-                    raise TargetError(f"{self.name}: prepare step `{shlex.join(argv)}` could not run: "
-                                      f"{_one_line(exc)}") from None
-                if done.returncode != 0:
+                returncode = self._prepare_step(argv, out)
+                if returncode != 0:
                     raise TargetError(f"{self.name}: prepare step `{shlex.join(argv)}` exited with "
-                                      f"{done.returncode}: {_last_line(log)} (log: {log})")
+                                      f"{returncode}: {_last_line(log)} (log: {log})")
+
+    def _prepare_step(self, argv: list[str], out: Any) -> int:
+        """One prepare step in its own process group; on every way out (done, timed out, interrupted) nothing
+        the step started outlives it."""
+        with deferred_signals():  # started and registered, or not started at all
+            try:
+                process = subprocess.Popen(argv, env=self.process_env(), stdout=out, stderr=subprocess.STDOUT,
+                                           stdin=subprocess.DEVNULL, start_new_session=True)
+            except OSError as exc:
+                raise TargetError(f"{self.name}: prepare step `{shlex.join(argv)}` could not run: "
+                                  f"{_one_line(exc)}") from None
+            track_group(process.pid, f"{self.name}: prepare step {shlex.join(argv)}")
+        try:
+            return process.wait(timeout=PREPARE_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            raise TargetError(f"{self.name}: prepare step `{shlex.join(argv)}` could not run: it did not finish "
+                              f"within {PREPARE_TIMEOUT_S:g} s") from None
+        finally:
+            with deferred_signals():
+                stop_group(process, process.pid, self.settings.stop_timeout)
 
     def start(self) -> None:
         raise NotImplementedError
 
     def seed(self) -> None:
-        """Fill the target's database with the run's seed data, the same rows on both sides."""
+        """Fill the target's database with the run's seed data, the same rows on both sides.
+
+        ConfigError (exit 2) when the database has no schema to seed: the app did not create one at start and
+        no `prepare` step did."""
         if not self.settings.seed or self.database_url is None:
             return
+        missing = self._missing_schema()
+        if missing:
+            shown = parse_database_url(self.database_url).render_as_string(hide_password=True)
+            raise ConfigError(
+                f"{self.name}: its database {shown} has no schema to seed ({missing}); the app did not create one "
+                f"when it started. Give it one with {self.name}.prepare, a command run before the app starts (e.g. "
+                f"prepare = [\"{{python}} -m yourapp.manage migrate --noinput\"], with {{database_url}} or the "
+                f"DATABASE_URL variable), or set {self.name}.seed = false to run without the seed data")
         try:
             seed_database(self.database_url, scale=self.run.scale, seed=self.run.seed, reset=self.settings.reset)
         except SeedError as exc:
             hint = f" (set {self.name}.reset = true to replace them)" if "already holds rows" in str(exc) else ""
             raise TargetError(f"{self.name}: cannot seed its database: {exc}{hint}") from None
+
+    def _missing_schema(self) -> str | None:
+        """What the database lacks of the shared schema (None: it has it, or seeding will say what is wrong)."""
+        assert self.database_url is not None
+        try:
+            parsed = parse_database_url(self.database_url)
+        except SeedError:
+            return None
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+                and not Path(parsed.database).is_file():
+            return f"no SQLite file at {parsed.database}"
+        try:
+            engine = open_database(self.database_url)
+        except SeedError:
+            return None
+        try:
+            import sqlalchemy as sa
+
+            present = set(sa.inspect(engine).get_table_names())
+        except Exception:  # noqa: BLE001 - seeding reports the database's own error
+            return None
+        finally:
+            engine.dispose()
+        absent = [table for table in SEED_TABLES if table not in present]
+        if len(absent) == len(SEED_TABLES):
+            return "none of the shared schema's tables"
+        return f"no {', '.join(absent)} table(s)" if absent else None
 
     def stop(self) -> None:
         """Release what start() took; safe to call more than once."""
@@ -259,6 +340,19 @@ class UrlTarget(HttpTarget):
         self.base_url = self.settings.url
         self.wait_healthy()
 
+    def seed(self) -> None:
+        """An external service is seeded by whoever runs it: seeded here only when `seed = true` is set for it
+        explicitly (and it has a `database_url`)."""
+        if "seed" in self.settings.sources and self.settings.seed and self.database_url is not None:
+            super().seed()
+            return
+        self.not_seeded = "an external service: seeded by whoever runs it, not by the harness"
+        database = " (its database: " + parse_database_url(self.database_url).render_as_string(
+            hide_password=True) + ")" if self.database_url else " (no database_url configured)"
+        self.run.note(f"{self.name} is an external service at {self.base_url}{database}: the harness did not seed "
+                      f"it; seed it as the other side is (harness seed --db URL --scale {self.run.scale} --seed "
+                      f"{self.run.seed}), or set {self.name}.seed = true with its database_url to have it seeded")
+
 
 class SpawnedTarget(HttpTarget):
     """A server the harness starts on 127.0.0.1, in its own process group, and stops by pid."""
@@ -285,13 +379,16 @@ class SpawnedTarget(HttpTarget):
         self._log = self.log_path.open("ab")
         self._log.write(f"$ {shlex.join(argv)}\n".encode())
         self._log.flush()
-        try:
-            # A new session makes the server the leader of its own process group, so stop() reaches its workers.
-            self.process = subprocess.Popen(argv, env=self.process_env(), stdin=subprocess.DEVNULL,
-                                            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
-        except OSError as exc:
-            self._log.close()
-            raise TargetError(f"{self.name}: cannot run `{shlex.join(argv)}`: {_one_line(exc)}") from None
+        with deferred_signals():  # started and registered, or not started at all
+            try:
+                # A new session makes the server the leader of its own process group, so stop() reaches its
+                # workers (and a Ctrl-C on the terminal reaches the harness only, which stops them).
+                self.process = subprocess.Popen(argv, env=self.process_env(), stdin=subprocess.DEVNULL,
+                                                stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+            except OSError as exc:
+                self._log.close()
+                raise TargetError(f"{self.name}: cannot run `{shlex.join(argv)}`: {_one_line(exc)}") from None
+            track_group(self.process.pid, f"{self.name}: server {shlex.join(argv)}")
         self.base_url = f"http://{'[' + host + ']' if ':' in host else host}:{self.port}"
         try:
             self.wait_healthy(self._exited)
@@ -311,23 +408,12 @@ class SpawnedTarget(HttpTarget):
         """SIGTERM to the process group, SIGKILL after `stop_timeout`; no process of the group outlives it."""
         if self.process is None:
             return
-        group = self.process.pid
-        _signal_group(group, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=self.settings.stop_timeout)
-        except subprocess.TimeoutExpired:
-            _signal_group(group, signal.SIGKILL)
-            self.process.wait()
-        # Workers may outlive their master for a moment; give them the same grace, then kill what is left.
-        deadline = time.monotonic() + self.settings.stop_timeout
-        while _group_alive(group) and time.monotonic() < deadline:
-            time.sleep(POLL_INTERVAL_S)
-        if _group_alive(group):
-            _signal_group(group, signal.SIGKILL)
-        self.process = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        with deferred_signals():  # a stop signal now is raised once the server is gone
+            stop_group(self.process, self.process.pid, self.settings.stop_timeout)
+            self.process = None
+            if self._log is not None:
+                self._log.close()
+                self._log = None
 
 
 KINDS: dict[str, type[Target]] = {"wsgi": WsgiTarget, "spawn": SpawnedTarget, "url": UrlTarget}
@@ -366,6 +452,7 @@ def open_targets(run: Run, settings: Settings) -> Iterator[Targets]:
         for target_settings in (settings.legacy, settings.candidate):
             target = make_target(target_settings, run)
             run.progress(f"{target.name}: preparing")
+            target.check_database()
             target.prepare()
             run.progress(f"{target.name}: starting")
             stack.callback(target.stop)
@@ -429,7 +516,7 @@ def probe(url: str, *, timeout: float = 2.0) -> tuple[int | None, str]:
         with _NO_PROXY.open(url, timeout=timeout) as response:
             return response.status, f"HTTP {response.status}"
     except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code}"
+        return exc.code, f"HTTP {exc.code}{_first_body_line(exc)}"
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", exc)
         return None, _one_line(reason) if isinstance(reason, BaseException) else str(reason)
@@ -452,29 +539,23 @@ def require_free_port(host: str, port: int, name: str) -> None:
             raise TargetError(f"{name}: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
-def _signal_group(group: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(group, sig)
+def _first_body_line(response: Any) -> str:
+    """`: <the body's first non-blank line>` of an error answer (what a failed health check said), or ''."""
+    try:
+        body = response.read(4096).decode("utf-8", "replace")
+    except Exception:  # noqa: BLE001 - the status alone is still worth reporting
+        return ""
+    line = first_line(body)
+    return f": {line}" if line else ""
 
 
-def _group_alive(group: int) -> bool:
-    """Whether a process of the group still runs (zombies waiting for their reaper do not count)."""
-    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if fields[0] != "Z" and int(fields[2]) == group:
-            return True
-    if not Path("/proc").is_dir():
-        try:
-            os.killpg(group, 0)
-        except (ProcessLookupError, PermissionError):
-            return False
-        return True
-    return False
+def first_line(text: str, limit: int = 200) -> str:
+    """The first non-blank line of `text`, stripped and cut to `limit` characters."""
+    for line in text.splitlines():
+        if line.strip():
+            line = line.strip()
+            return line if len(line) <= limit else line[:limit - 1] + "…"
+    return ""
 
 
 def _one_line(exc: object) -> str:

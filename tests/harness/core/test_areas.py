@@ -117,7 +117,8 @@ def test_the_targets_area_catches_a_target_whose_health_check_fails(settings_fro
     assert not result.passed
     [finding] = result.findings
     assert (finding.check, finding.severity, finding.operation) == ("health_answers_200", "critical", "GET /health")
-    assert finding.message == "candidate answered 503 X to GET /health; expected 200"
+    assert finding.message.startswith('candidate answered 503 X to GET /health: {"database_url": ')  # the body said
+    assert finding.message.endswith("; expected 200")
     assert finding.reproduce.startswith("curl -i -X GET http://127.0.0.1:5000/health")
     assert Metric(id="health_status", side="candidate", value=503, target="== 200", passed=False) in result.metrics
     assert isinstance(finding, Finding)
