@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import ipaddress
 import json
 import socket
 from collections.abc import Callable, Iterator
@@ -25,9 +24,9 @@ import sqlalchemy as sa
 
 from harness.core import command as core_command
 from harness.core import discover_areas, registered_areas, run_areas, select_areas
+from harness.core.urlguard import UnsafeUrl, check_base_url, require_loopback_host
 from harness.core.command import (  # the exit codes have one home; area commands import them from here too
     EXIT_GATE_FAILED,
-    EXIT_OK,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
     CommonOptions,
@@ -36,9 +35,11 @@ from harness.core.command import (  # the exit codes have one home; area command
 )
 from harness.seed import (
     SCALES,
+    DatabaseUnreachable,
     SeedError,
     SeedReport,
     accounts,
+    connection_error,
     database_url,
     holds_rows,
     open_database,
@@ -143,8 +144,11 @@ def verify(options: CommonOptions) -> None:
         settings = options.settings()
         discover_areas()
         areas = select_areas(settings)
-        with core_command.terminal_progress() as progress:
-            run, results = run_areas(settings, areas, progress=progress)
+        try:
+            with core_command.terminal_progress() as progress:
+                run, results = run_areas(settings, areas, progress=progress)
+        except core_command.Interrupted as exc:  # SIGINT/SIGTERM/SIGHUP: everything stopped, partial results written
+            raise SystemExit(core_command.interrupted_verdict(exc, as_json=settings.json)) from None
     raise SystemExit(core_command.verdict(run, results, as_json=settings.json))
 
 
@@ -170,8 +174,11 @@ def contract(ctx: click.Context, options: CommonOptions) -> None:
         areas = [area for area in registered_areas() if area.name == "contract"]
         if not areas:
             raise ConfigError("the contract area is not registered (harness/contracts/area.py failed to import?)")
-        with core_command.terminal_progress() as progress:
-            run, results = run_areas(settings, areas, progress=progress)
+        try:
+            with core_command.terminal_progress() as progress:
+                run, results = run_areas(settings, areas, progress=progress)
+        except core_command.Interrupted as exc:  # SIGINT/SIGTERM/SIGHUP: everything stopped, partial results written
+            raise SystemExit(core_command.interrupted_verdict(exc, as_json=settings.json)) from None
     summary = run.out_dir / "contract.md"
     if not settings.json and summary.is_file():  # cases sent, pairs compared, operations and statuses covered
         block = summary.read_text(encoding="utf-8").split("```")
@@ -197,15 +204,49 @@ def contract(ctx: click.Context, options: CommonOptions) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, even on a terminal.")
 def seed(db_url: str, scale: str, seed_value: int, reset: bool, create_schema: bool, as_json: bool,
          quiet: bool) -> None:
-    """Fill a database that has the shared schema with the deterministic seed data."""
+    """Fill a database that has the shared schema with the deterministic seed data.
+
+    Exit 2 when URL is wrong (malformed, a missing database or role, a file that is not SQLite), 3 when its
+    server cannot be reached."""
+    _check_database(db_url)
     try:
         if create_schema:
             _create_legacy_schema(db_url)
         with _progress(lambda: sum(planned_rows(scale, seed_value).values()), enabled=not quiet) as progress:
             report = seed_database(db_url, scale=scale, seed=seed_value, reset=reset, progress=progress)
     except SeedError as exc:
-        raise ConfigError(str(exc)) from None
+        raise _seed_error(exc) from None
+    except sa.exc.DBAPIError as exc:
+        raise _database_error(db_url, exc) from None
     click.echo(json.dumps(report.as_dict(), indent=2) if as_json else _describe(report))
+
+
+def _database_error(url: str, exc: sa.exc.DBAPIError) -> click.ClickException:
+    """A failed connection by the harness's one rule (harness.seed.connection_error): the URL's fault is a
+    configuration error (exit 2), a server that cannot be reached is exit 3."""
+    return _seed_error(connection_error(database_url(url).render_as_string(hide_password=True), exc,
+                                        database_url(url).get_backend_name()))
+
+
+def _seed_error(error: SeedError) -> click.ClickException:
+    return TargetError(str(error)) if isinstance(error, DatabaseUnreachable) else ConfigError(str(error))
+
+
+def _check_database(url: str) -> None:
+    """Connect once before anything else, so that every way a database URL can fail gives its one line and exit
+    code. A SQLite file that does not exist is left alone (the seed refuses it, --create-schema creates it)."""
+    try:
+        parsed = database_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+                and not parsed.database.startswith("file:"):
+            path = Path(parsed.database)
+            if not path.exists():
+                return
+            if not path.is_file():
+                raise SeedError(f"cannot open the database at {url}: {path} is not a file")
+        open_database(parsed).dispose()
+    except SeedError as exc:
+        raise _seed_error(exc) from None
 
 
 def _describe(report: SeedReport) -> str:
@@ -246,25 +287,32 @@ def serve() -> None:
 @serve.command("legacy")
 @click.option("--host", default="127.0.0.1", show_default=True, help="A loopback address; nothing else is allowed.")
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
-@click.option("--db", "db_url", metavar="URL",
-              help="Database to serve (default: the embedded SQLite file under reports/).")
+@click.option("--db", "db_url", envvar="DATABASE_URL", metavar="URL",
+              help="Database to serve (env DATABASE_URL; default: the embedded SQLite file under reports/).")
 @click.option("--scale", type=click.Choice(list(SCALES)), default="small", show_default=True,
               help="Seed scale when the database is empty.")
 @click.option("--seed", "seed_value", type=click.IntRange(min=0), default=0, show_default=True, metavar="N")
 @click.option("--rate-limits/--no-rate-limits", default=False, show_default=True,
               help="Enforce the API's rate limits (API.md §1.9).")
 def serve_legacy(host: str, port: int, db_url: str | None, scale: str, seed_value: int, rate_limits: bool) -> None:
-    """Create the schema, seed it if empty, and serve the legacy API with Flask-SocketIO's server."""
+    """Create the schema, seed it if empty, and serve the legacy API (HTTP and Socket.IO) until Ctrl-C.
+
+    It is werkzeug's threaded development server, on loopback, for trying the API by hand and for tests; it is
+    not a production server (use gunicorn with legacy_flask:create_app() for load work). One line per request on
+    stderr, coloured only on a terminal."""
     _require_loopback(host)
     _require_free_port(host, port)
     from legacy_flask.config import DEFAULT_DB
-    from legacy_flask.extensions import socketio
 
     url = db_url or DEFAULT_DB
     try:
         parsed = database_url(url)
         if db_url is None and parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)  # reports/ on a fresh checkout
+    except SeedError as exc:
+        raise ConfigError(str(exc)) from None
+    _check_database(url)
+    try:
         app = _start_legacy_app(url, RATELIMIT_ENABLED=rate_limits)
         engine = app.extensions["db_engine"]
         if holds_rows(engine):
@@ -273,9 +321,50 @@ def serve_legacy(host: str, port: int, db_url: str | None, scale: str, seed_valu
         else:
             click.echo(_describe(seed_database(engine, scale=scale, seed=seed_value)))
     except SeedError as exc:
-        raise ConfigError(str(exc)) from None
+        raise _seed_error(exc) from None
+    except sa.exc.DBAPIError as exc:
+        raise _database_error(url, exc) from None
     click.echo(_welcome(host, port, rate_limits))
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=True)
+    _serve(app, host, port)
+
+
+def _serve(app, host: str, port: int) -> None:
+    """Serve `app` (its Socket.IO middleware included) with werkzeug's threaded server until Ctrl-C.
+
+    `socketio.run()` would go through `app.run()`: Flask's banner, werkzeug's development-server warning, a
+    production-deployment warning, `.env` files loaded from the working directory. Here: none of that, and the
+    request log is plain text unless stderr is a terminal."""
+    from werkzeug.serving import make_server
+
+    server = make_server(host, port, app, threaded=True, request_handler=_request_log_handler())
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def _request_log_handler():
+    import os
+    import sys
+
+    from werkzeug.serving import WSGIRequestHandler
+    from werkzeug.urls import uri_to_iri
+
+    colour = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+
+    class RequestLog(WSGIRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            if colour:
+                return super().log_request(code, size)
+            try:
+                line = f"{self.command} {uri_to_iri(self.path)} {self.request_version}"
+            except AttributeError:  # a request line that did not parse
+                line = self.requestline
+            self.log("info", '"%s" %s %s', line.translate(self._control_char_table), code, size)
+
+    return RequestLog
 
 
 DEFAULT_COLLECTION = Path(__file__).resolve().parent.parent.parent / "shared" / "legacy-api" / "unpuzzle-postman-collection.json"
@@ -294,45 +383,56 @@ DEFAULT_COLLECTION = Path(__file__).resolve().parent.parent.parent / "shared" / 
 @click.option("--json", "as_json", is_flag=True, help="Print every step as JSON.")
 def replay(base_url: str, collection: Path, admin_email: str, admin_password: str, unique_user: bool,
            as_json: bool) -> None:
-    """Play the real clients' Postman collection against a running server; exit 1 if any request
-    does not get its documented success status."""
+    """Play the real clients' Postman collection against a running server; exit 1 if any request does not get
+    its documented success status or fails what the collection's client checks (a JSON body served as JSON, the
+    API envelope, the fields its test scripts read). Exit 2 on a bad URL or collection, 3 when the server cannot
+    be reached."""
     import requests
 
-    from harness.replay.postman import HttpTransport
+    from harness.replay.postman import CollectionError, HttpTransport
     from harness.replay.unpuzzle_flow import UnpuzzleReplay
 
-    host = requests.utils.urlparse(base_url).hostname or ""
-    _require_loopback(host, "send requests to")
+    try:
+        base = check_base_url(base_url)
+    except UnsafeUrl as exc:
+        if exc.host is not None:
+            raise ConfigError(f"refusing to send requests to {exc.host!r}: the harness works on loopback only "
+                              "(e.g. 127.0.0.1)") from None
+        raise ConfigError(f"refusing --base-url {base_url!r}: {exc}") from None
     if not collection.is_file():
         raise ConfigError(f"no Postman collection at {collection}")
-    runner = UnpuzzleReplay(HttpTransport(base_url), collection, admin=(admin_email, admin_password),
-                            unique_user=unique_user)
     try:
+        runner = UnpuzzleReplay(HttpTransport(base), collection, admin=(admin_email, admin_password),
+                                unique_user=unique_user)
         report = runner.run()
-    except requests.ConnectionError as exc:
-        raise TargetError(f"cannot reach {base_url}: {exc.__class__.__name__}") from None
+    except CollectionError as exc:
+        raise ConfigError(str(exc)) from None
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise TargetError(f"cannot reach {base}: {exc.__class__.__name__}") from None
+    except requests.RequestException as exc:
+        raise TargetError(f"{base} broke the exchange: {exc.__class__.__name__}") from None
     if as_json:
         click.echo(json.dumps([{"id": s.rid, "name": s.name, "status": s.status, "expected": s.expected,
-                                "passed": s.passed, "fixup": s.fixup, "reproduce": s.curl} for s in report.steps],
-                              indent=2))
+                                "problems": s.problems, "passed": s.passed, "fixup": s.fixup,
+                                "reproduce": s.curl} for s in report.steps], indent=2))
     else:
         click.echo(report.summary())
         played = len(report.collection_steps)
         click.echo(f"{played - sum(not s.passed for s in report.collection_steps)}/{played} collection requests "
-                   f"got their documented status ({len(report.steps) - played} fixup steps).")
+                   f"got their documented status and passed the collection's checks "
+                   f"({len(report.steps) - played} fixup steps).")
     if report.failures:
         for step in report.failures:
             click.echo(f"reproduce {step.rid}: {step.curl}", err=True)
         raise SystemExit(EXIT_GATE_FAILED)
 
 
-def _require_loopback(host: str, action: str = "listen on") -> None:
+def _require_loopback(host: str) -> None:
     try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise ConfigError(f"refusing to {action} {host!r}: the harness works on loopback only (e.g. 127.0.0.1)")
+        require_loopback_host(host)
+    except UnsafeUrl:
+        raise ConfigError(f"refusing to listen on {host!r}: the harness works on loopback only (e.g. 127.0.0.1)") \
+            from None
 
 
 def _require_free_port(host: str, port: int) -> None:

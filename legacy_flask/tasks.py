@@ -2,14 +2,17 @@
 and run by a worker started from `legacy_flask.celery_worker`.
 
 Each Flask app gets its own Celery app (Flask's documented pattern), so two apps in one process —
-an eager one and one with a broker — never share a connection pool.
+an eager one and one with a broker — never share a connection pool. The tasks are registered on that
+Celery app only, not as `@shared_task`s: a shared task joins every Celery app of the process, so next to
+another app that registers the same name (the Django port does, during the blue-green window and in the
+harness) Celery warned of a duplicate name and one app's task could replace the other's.
 """
 from __future__ import annotations
 
 import contextlib
 from typing import Any
 
-from celery import Celery, Task, shared_task
+from celery import Celery, Task
 from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
 
@@ -34,6 +37,7 @@ def init_celery(app: Flask) -> Celery:
     celery.conf.update(broker_url=broker or "memory://", result_backend=None,
                        task_always_eager=broker is None, task_eager_propagates=True)
     celery.set_default()
+    celery.register_task(ProcessMedia())  # this app's own instance, bound to this Celery app only
     app.extensions["celery"] = celery
     return celery
 
@@ -49,12 +53,23 @@ def probe_media(media: Any) -> dict[str, Any]:
     return {}
 
 
-@shared_task(name="legacy_flask.process_media")
-def process_media(media_file_id: str) -> str:
+class ProcessMedia(FlaskTask):
     """P57: extract a media file's metadata and record the outcome on its row. Returns the final
     processing status ('completed' or 'failed'), or 'missing' for an unknown or deleted file.
 
     Runs in its own session and transaction, so it behaves the same eagerly and on a worker."""
+
+    name = "legacy_flask.process_media"
+
+    def run(self, media_file_id: str) -> str:
+        return _process_media(media_file_id)
+
+
+#: What `send(process_media, ...)` names: each app runs it through its own Celery app.
+process_media = ProcessMedia
+
+
+def _process_media(media_file_id: str) -> str:
     from .models import MediaFile, utcnow
 
     with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:

@@ -14,6 +14,9 @@ and say why wherever the level differs from oasdiff's.
 
 Local references (`#/components/...`) are resolved here, lazily and with a guard against recursive schemas;
 other references are refused with a `SpecError`, like an unreadable or invalid document in `load_spec`.
+Reading a document never leaves the local files it was given: `load_spec` refuses a `$ref` to a URL (http, https,
+ftp, file, ...) or to a file outside the document's folder tree, a dangling or cyclic `$ref` and one to a missing
+file, each with one line, and the validator it runs reads references through `_LocalFiles` only.
 """
 from __future__ import annotations
 
@@ -25,7 +28,8 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
 
 import yaml
 
@@ -290,7 +294,9 @@ def load_spec(path: Path | str) -> dict[str, Any]:
         raise SpecError(f"{path} is not YAML or JSON{where}: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(spec, dict) or not str(spec.get("openapi", "")).startswith("3."):
         raise SpecError(f"{path} is not an OpenAPI 3.x document (no 'openapi: 3.x' field)")
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    _check_references(spec, path)
+    # The same text elsewhere may refer to other files: the folder is part of what was validated.
+    digest = hashlib.sha256(text.encode("utf-8") + str(path.resolve().parent).encode()).hexdigest()
     if digest not in _VALID_DOCUMENTS:  # validating the 5,000-line contract takes about a second
         _validate(spec, path)
         _VALID_DOCUMENTS.add(digest)
@@ -302,20 +308,151 @@ _VALID_DOCUMENTS: set[str] = set()
 
 def _validate(spec: dict[str, Any], path: Path) -> None:
     try:  # openapi-spec-validator is a test extra; without it only the structure compare() needs is checked
-        from openapi_spec_validator import validate
+        from openapi_spec_validator.shortcuts import get_validator_cls
         from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
     except ImportError:
         if not isinstance(spec.get("paths", {}), dict):
             raise SpecError(f"{path} is not a valid OpenAPI document: 'paths' is not an object") from None
         return
+    from jsonschema_path import SchemaPath
+
     try:
-        validate(spec)
+        validator = get_validator_cls(spec)
+        # openapi_spec_validator.validate(spec) would retrieve a $ref with requests or urllib: any URL, any host.
+        schema_path = SchemaPath.from_dict(spec, base_uri=path.resolve().as_uri(),
+                                           handlers=_LocalFiles(path.resolve().parent))
+        validator(schema_path).validate()
     except OpenAPIValidationError as exc:
         where = getattr(exc, "json_path", "") or ""
         reason = str(getattr(exc, "message", exc)).splitlines()[0]
         reason = reason if len(reason) <= 160 else reason[:157] + "..."
         where = f"{where} " if where else ""
         raise SpecError(f"{path} is not a valid OpenAPI {spec['openapi']} document: {where}{reason}") from None
+    except RecursionError:
+        raise SpecError(f"{path}: its references nest without end (a reference cycle?)") from None
+    except Exception as exc:  # noqa: BLE001 - whatever a reference to a bad file raises inside the validator
+        refused = _cause(exc, _RefRefused)
+        if refused is not None:
+            raise SpecError(f"{path}: {refused}") from None
+        if not isinstance(exc, (LookupError, ValueError, TypeError)):
+            raise
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        reason = reason if len(reason) <= 160 else reason[:157] + "..."
+        raise SpecError(f"{path}: cannot resolve its references ({type(exc).__name__}: {reason})") from None
+
+
+# --- references: local files only ----------------------------------------------------------------------------
+
+#: Keywords whose value is data, not schema: a `$ref` inside them is a literal, never followed.
+_LITERAL_KEYWORDS = frozenset({"example", "default", "const", "enum"})
+
+
+class _RefRefused(ValueError):
+    """A reference that would leave the local files; the message is one line."""
+
+
+def _references(node: Any, location: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """(where, $ref) for every reference of a document, where as a JSON pointer."""
+    if isinstance(node, Mapping):
+        if isinstance(node.get("$ref"), str):
+            yield "#/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in location), node["$ref"]
+        for key, value in node.items():
+            key = str(key)
+            literal = key in _LITERAL_KEYWORDS or key.startswith("x-") or (key == "examples" and isinstance(value, list)) \
+                or (key == "value" and len(location) >= 2 and location[-2] == "examples")
+            if not literal:
+                yield from _references(value, (*location, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _references(value, (*location, str(index)))
+
+
+def local_file(ref: str, base: Path, root: Path) -> Path:
+    """The file a non-fragment `ref` (relative to the file `base`) names, if it is a file under `root`;
+    _RefRefused otherwise. Never anything but a path on this machine: no URL is opened."""
+    target = ref.partition("#")[0]
+    parts = urlsplit(target)
+    if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+        candidate = Path(url2pathname(parts.path))
+    elif parts.scheme or parts.netloc or target.startswith("//"):
+        raise _RefRefused(f"$ref {ref!r} is a URL: only files under {root} are read (remote references are "
+                          "never fetched)")
+    else:
+        candidate = base.parent / url2pathname(unquote(parts.path))
+    candidate = candidate.resolve()
+    if not candidate.is_relative_to(root):
+        raise _RefRefused(f"$ref {ref!r} names {candidate}, outside {root}: only files under the document's folder "
+                          "are read")
+    if not candidate.is_file():
+        raise _RefRefused(f"$ref {ref!r} names a file that does not exist ({candidate})")
+    return candidate
+
+
+def _check_references(spec: Mapping[str, Any], path: Path) -> None:
+    """Refuse, in one line, a reference that leaves the local files, names a missing file, points to nothing in
+    the document, or is part of a cycle of references."""
+    document = _Document(spec)
+    root = path.resolve().parent
+    for where, ref in _references(spec):
+        if not ref.startswith("#"):
+            try:
+                local_file(ref, path.resolve(), root)
+            except _RefRefused as exc:
+                raise SpecError(f"{path}: {exc} (at {where})") from None
+            continue
+        chain = [ref]
+        while True:
+            try:
+                node = document.lookup(chain[-1])
+            except SpecError:
+                raise SpecError(f"{path}: $ref {chain[-1]!r} (at {where}) points to nothing in the document") from None
+            nxt = node.get("$ref") if isinstance(node, Mapping) else None
+            if not isinstance(nxt, str) or not nxt.startswith("#"):
+                break
+            if nxt in chain:
+                cycle = " -> ".join([*chain[chain.index(nxt):], nxt])
+                raise SpecError(f"{path}: reference cycle {cycle} (at {where})")
+            chain.append(nxt)
+
+
+class _LocalFiles(Mapping[str, Any]):
+    """The validator's reference handlers: one for every scheme, reading local files under `root` only."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def __getitem__(self, scheme: str) -> Any:
+        return self._read
+
+    def __contains__(self, scheme: object) -> bool:
+        return True  # jsonschema_path falls back to requests/urllib for a scheme it has no handler for
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("file",))
+
+    def __len__(self) -> int:
+        return 1
+
+    def _read(self, uri: str) -> Any:
+        if urlsplit(uri).scheme != "file":
+            raise _RefRefused(f"$ref {uri!r} is a URL: only files under {self.root} are read (remote references "
+                              "are never fetched)")
+        target = local_file(uri, self.root / "_", self.root)
+        try:
+            return yaml.load(target.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise _RefRefused(f"$ref {uri!r}: {target} cannot be read as YAML or JSON ({type(exc).__name__})") \
+                from None
+
+
+def _cause(exc: BaseException | None, kind: type[BaseException]) -> BaseException | None:
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, kind):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 class _Document:

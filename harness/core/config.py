@@ -23,7 +23,6 @@ Area settings live in their own tables (`[tool.harness.contract]`, ...); the cor
 from __future__ import annotations
 
 import importlib.util
-import ipaddress
 import os
 import shlex
 import string
@@ -34,13 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
 from harness.seed import SCALES
 
 from .errors import ConfigError
+from .urlguard import UnsafeUrl, check_base_url, is_loopback_host
 
 #: The embedded default, written as the harness.toml that would configure it (harness.example.toml explains
 #: every key). `{target_dir}` is the target's folder inside the run's folder.
@@ -159,14 +158,13 @@ def _prepare(value: Any) -> tuple[tuple[str, ...], ...]:
 
 
 def _http_url(value: Any) -> str:
-    parts = urlsplit(value) if isinstance(value, str) else None
-    if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+    # The URL guard's checks but the loopback rule, which `_check_target` applies once allow_remote is known.
+    if not isinstance(value, str):
         raise Invalid("an http:// or https:// base URL such as http://127.0.0.1:8000")
     try:
-        parts.port  # noqa: B018 - raises on a port that is not a number
-    except ValueError:
-        raise Invalid("an http:// or https:// base URL with a numeric port") from None
-    return value.rstrip("/")
+        return check_base_url(value, allow_remote=True)
+    except UnsafeUrl as exc:
+        raise Invalid(f"an http:// or https:// base URL such as http://127.0.0.1:8000 ({exc})") from None
 
 
 def _loopback_host(value: Any) -> str:
@@ -347,10 +345,7 @@ def bad_value(key: str, value: Any, expected: str, source: str) -> ConfigError:
 
 
 def is_loopback(host: str) -> bool:
-    try:
-        return host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(host)  # one rule for the whole harness: harness/core/urlguard.py
 
 
 def _placeholders(template: str, allowed: frozenset[str]) -> None:
@@ -458,9 +453,10 @@ def _cli_layer(options: Mapping[str, Any], cwd: Path) -> _Layer:
             continue
         try:
             layer.targets[target] = target_shorthand(value)
-        except Invalid:
+        except Invalid as exc:
+            reason = f" ({str(exc).split(' (', 1)[1]}" if "://" in value and " (" in str(exc) else ""
             raise bad_value(f"--{target}", value, "a loopback http(s) base URL or an import string "
-                            "such as package.module:attribute", f"--{target}") from None
+                            f"such as package.module:attribute{reason}", f"--{target}") from None
         for key in layer.targets[target]:
             layer.key_sources[f"{target}.{key}"] = f"--{target}"
     return layer
@@ -539,9 +535,12 @@ def _check_target(target: str, merged: dict[str, tuple[Any, str]]) -> TargetSett
         values.setdefault("startup_timeout", 10.0)
     settings = TargetSettings(name=target, sources=MappingProxyType(sources), **values)
     _check_templates(settings)
-    if kind == "url" and not settings.allow_remote and not is_loopback(urlsplit(settings.url or "").hostname or ""):
-        raise settings.bad("url", f"a loopback URL (127.0.0.1, ::1 or localhost) unless {target}.allow_remote "
-                                  f"= true")
+    if kind == "url" and not settings.allow_remote:
+        try:
+            check_base_url(settings.url or "")
+        except UnsafeUrl:
+            raise settings.bad("url", f"a loopback URL (127.0.0.1, ::1 or localhost) unless {target}.allow_remote "
+                                      f"= true") from None
     if kind == "wsgi":
         _check_importable(settings)
     return settings

@@ -108,22 +108,32 @@ class WsgiTransport:
 
 
 class HttpTransport:
-    """Talks to a server at `base_url` (any implementation of the API)."""
+    """Talks to a server at `base_url` (any implementation of the API).
+
+    `base_url` must have passed the URL guard (harness/core/urlguard.py). Proxy variables, .netrc and other
+    environment settings are ignored (`trust_env = False`), so requests go to that host and nowhere else."""
 
     def __init__(self, base_url: str, timeout: float = 30.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-
-    def send(self, req: Outgoing) -> Reply:
         import requests
 
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._session = requests.Session()
+        self._session.trust_env = False
+
+    def send(self, req: Outgoing) -> Reply:
+        if not req.path.startswith("/") or "\\" in req.path or not req.path.isascii() \
+                or any(c.isspace() or not c.isprintable() for c in req.path):
+            # Appended to the base URL, anything else could move the host ("{{base_url}}@10.0.0.1/x").
+            raise CollectionError(f"{req.method} {req.path!r}: a collection URL must be {{{{base_url}}}} followed "
+                                  "by a path starting with /")
         kwargs: dict[str, Any] = {"headers": req.headers, "timeout": self.timeout, "allow_redirects": False}
         if req.json_text is not None:
             kwargs["data"] = req.json_text.encode()
         elif req.form or req.files:
             kwargs["data"] = req.form
             kwargs["files"] = [(f.field, (f.filename, f.content, f.content_type)) for f in req.files]
-        resp = requests.request(req.method, self.base_url + req.path, **kwargs)
+        resp = self._session.request(req.method, self.base_url + req.path, **kwargs)
         headers = [(k, v) for k, v in resp.raw.headers.items()] if resp.raw is not None else list(resp.headers.items())
         return Reply(resp.status_code, headers, resp.content)
 
@@ -149,30 +159,87 @@ class CollectionRequest:
         return {js: cookie for script in self.scripts for js, cookie in _COOKIE_FIND.findall(script)}
 
 
+class CollectionError(ValueError):
+    """A collection file that cannot be played: unreadable, not JSON, not a Postman collection, no requests.
+    `str(exc)` is one line."""
+
+
+def _read_collection(path: str | Path) -> dict[str, Any]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CollectionError(f"cannot read the collection {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise CollectionError(f"the collection {path} is not UTF-8 text") from None
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise CollectionError(f"the collection {path} is not JSON: {str(exc).splitlines()[0]}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("item"), list):
+        raise CollectionError(f"{path} is not a Postman collection (no top-level 'item' list)")
+    return doc
+
+
 def load_collection(path: str | Path) -> list[CollectionRequest]:
-    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    doc = _read_collection(path)
     out: list[CollectionRequest] = []
 
     def walk(items: list[dict], folder: str) -> None:
         for item in items:
-            if "item" in item:
-                walk(item["item"], f"{folder}/{item['name']}".strip("/"))
+            if isinstance(item, dict) and isinstance(item.get("item"), list):
+                walk(item["item"], f"{folder}/{item.get('name', '')}".strip("/"))
                 continue
-            r = item["request"]
-            url = r["url"]["raw"] if isinstance(r["url"], dict) else r["url"]
-            scripts = ["\n".join(e["script"]["exec"]) for e in item.get("event", []) if e.get("listen") == "test"]
-            out.append(CollectionRequest(
-                rid=f"P{len(out) + 1}", name=item["name"], folder=folder, method=r["method"].upper(), url=url,
-                headers=[(h["key"], h["value"]) for h in r.get("header", []) if not h.get("disabled")],
-                body=r.get("body"), scripts=scripts))
+            try:
+                r = item["request"]
+                url = r["url"]["raw"] if isinstance(r["url"], dict) else r["url"]
+                scripts = ["\n".join(e["script"]["exec"]) for e in item.get("event", []) if e.get("listen") == "test"]
+                request = CollectionRequest(
+                    rid=f"P{len(out) + 1}", name=str(item.get("name", "")), folder=folder,
+                    method=str(r["method"]).upper(), url=str(url),
+                    headers=[(h["key"], h["value"]) for h in r.get("header", []) if not h.get("disabled")],
+                    body=r.get("body"), scripts=scripts)
+            except (KeyError, TypeError, AttributeError) as exc:
+                where = f"request {len(out) + 1}" + (f" ({item.get('name')!r})" if isinstance(item, dict) else "")
+                raise CollectionError(f"{path}: {where} is not a Postman request (missing or malformed "
+                                      f"{exc.args[0] if isinstance(exc, KeyError) else 'field'})") from None
+            out.append(request)
 
     walk(doc["item"], "")
+    if not out:
+        raise CollectionError(f"the collection {path} has no requests")
     return out
 
 
 def collection_variables(path: str | Path) -> dict[str, str]:
-    doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    return {v["key"]: v.get("value", "") for v in doc.get("variable", [])}
+    doc = _read_collection(path)
+    return {v["key"]: v.get("value", "") for v in doc.get("variable", []) if isinstance(v, dict) and "key" in v}
+
+
+def reads_json(req: CollectionRequest) -> bool:
+    """Whether the request's test script parses the body as JSON (`pm.response.json()`)."""
+    return any("pm.response.json()" in script for script in req.scripts)
+
+
+def check_reply(req: CollectionRequest, reply: Reply, *, json_body: bool = True, envelope: bool = True) -> list[str]:
+    """What a successful reply fails of the checks the collection's client makes: a JSON body served as JSON
+    (`json_body`, or when the test script calls `pm.response.json()`), the API envelope `{"success": true,
+    "data": ...}` (`envelope`), and every value the test script reads (`pm.environment.set(...)`)."""
+    problems: list[str] = []
+    if json_body or reads_json(req):
+        media = (reply.header("Content-Type") or "").split(";", 1)[0].strip().lower()
+        if media != "application/json" and not media.endswith("+json"):
+            problems.append(f"Content-Type is {media or 'missing'}, not application/json")
+        try:
+            body = json.loads(reply.body)
+        except ValueError:
+            problems.append("the body is not JSON")
+        else:
+            if envelope and not (isinstance(body, dict) and body.get("success") is True and "data" in body):
+                problems.append('the body is not the API envelope {"success": true, "data": ...}')
+    missing = [expr for _, expr in req.extractions() if not _reads(req, reply, expr)]
+    if missing:
+        problems.append(f"the collection's test script reads {', '.join(missing)}: missing")
+    return problems
 
 
 def substitute(text: str, variables: dict[str, str]) -> str:
@@ -191,6 +258,35 @@ def _json_path(doc: Any, expr: str) -> Any:
                 return None
             cur = cur[int(index)]
     return cur
+
+
+_MISSING = object()
+
+
+def _path_value(doc: Any, expr: str) -> Any:
+    """Like `_json_path`, but tells a missing step (`_MISSING`) from a present null."""
+    cur = doc
+    for name, index in re.findall(r"\.?(\w+)(?:\[(\d+)\])?", expr):
+        if not isinstance(cur, dict) or name not in cur:
+            return _MISSING
+        cur = cur[name]
+        if index:
+            if not isinstance(cur, list) or len(cur) <= int(index):
+                return _MISSING
+            cur = cur[int(index)]
+    return cur
+
+
+def _reads(req: CollectionRequest, reply: Reply, expr: str) -> bool:
+    """Whether the value a test script reads with `expr` is in the reply (present, possibly null)."""
+    stringify = re.fullmatch(r"JSON\.stringify\((.+)\)", expr)
+    inner = stringify.group(1) if stringify else expr
+    if inner.startswith("response."):
+        return _path_value(reply.json(), inner.removeprefix("response")) is not _MISSING
+    alias = inner.split(".")[0]
+    if re.fullmatch(r"\w+\.value", inner) and alias in req.cookie_aliases():
+        return req.cookie_aliases()[alias] in reply.cookies
+    return True  # an expression this reader does not interpret is not held against the server
 
 
 def extract(req: CollectionRequest, reply: Reply) -> dict[str, str]:

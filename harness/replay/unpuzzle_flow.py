@@ -1,6 +1,10 @@
 """The Unpuzzle Postman collection played end to end against one API implementation.
 
-Every request runs in collection order and must get its documented success status (API.md §3).
+Every request runs in collection order and must get its documented success status (API.md §3) and pass what
+the collection's client checks (`check_reply`): a JSON body served as `application/json`, the API envelope
+`{"success": true, "data": ...}`, and every value its test scripts read. Two requests answer otherwise by
+design: the file download (P51, checked byte for byte against the upload) and the health check (P52, JSON
+without the envelope).
 The collection was written to be clicked through by hand, so a few steps need what a person
 would do between clicks; each such step (a "fixup") is listed here with its reason, and each uses
 the API itself — never the database — so the replay runs against any base URL.
@@ -13,10 +17,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .postman import CollectionRequest, Reply, Transport, Upload, build, collection_variables, extract, load_collection
+from .postman import (
+    CollectionError,
+    CollectionRequest,
+    Reply,
+    Transport,
+    Upload,
+    build,
+    check_reply,
+    collection_variables,
+    extract,
+    load_collection,
+)
 
 #: Documented success statuses that are not 200 (API.md §3).
 CREATED = {"P1", "P28", "P31", "P36", "P37"}
+#: The one request whose success is not JSON: P51 downloads the file P47 uploaded.
+NOT_JSON = {"P51"}
+#: JSON without the API envelope: the health check (API.md P52).
+NO_ENVELOPE = {"P52"}
+#: The collection's requests, in order (API.md's P1…P61).
+REQUEST_IDS = tuple(f"P{i}" for i in range(1, 62))
 
 # Tiny but well-formed files for the multipart routes (the collection names local paths only).
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
@@ -33,10 +54,12 @@ class StepResult:
     curl: str
     body: Any
     fixup: str | None = None
+    #: what the reply fails of the client's checks beyond the status (content type, envelope, fields read)
+    problems: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
-        return self.status == self.expected
+        return self.status == self.expected and not self.problems
 
 
 @dataclass(slots=True)
@@ -53,7 +76,8 @@ class ReplayReport:
 
     def summary(self) -> str:
         lines = [f"{'ok ' if s.passed else 'BAD'} {s.rid:4} {s.status} (want {s.expected}) {s.name}"
-                 + (f"  [fixup: {s.fixup}]" if s.fixup else "") for s in self.steps]
+                 + (f"  [fixup: {s.fixup}]" if s.fixup else "") + "".join(f"\n      - {p}" for p in s.problems)
+                 for s in self.steps]
         return "\n".join(lines)
 
 
@@ -62,12 +86,20 @@ class UnpuzzleReplay:
                  unique_user: bool = False) -> None:
         self.transport = transport
         self.requests: dict[str, CollectionRequest] = {r.rid: r for r in load_collection(collection)}
+        if tuple(self.requests) != REQUEST_IDS:
+            raise CollectionError(f"{collection} has {len(self.requests)} requests: the Unpuzzle replay plays "
+                                  f"the collection of API.md, with its {len(REQUEST_IDS)} requests")
         self.vars: dict[str, str] = collection_variables(collection)
         self.admin = admin
         self.report = ReplayReport()
         self.saved: dict[str, str] = {}
-        sent = json.loads(self.requests["P1"].body["raw"])
-        self.email, self.password = sent["email"], sent["password"]
+        self.uploaded: bytes | None = None
+        try:
+            sent = json.loads(self.requests["P1"].body["raw"])
+            self.email, self.password = sent["email"], sent["password"]
+        except (TypeError, KeyError, ValueError):
+            raise CollectionError(f"{collection}: P1 (signup) has no JSON body with an email and a password") \
+                from None
         if unique_user:  # lets the replay run again against a server that already has the user
             local, _, domain = self.email.partition("@")
             self.email = f"{local}+{uuid.uuid4().hex[:8]}@{domain}"
@@ -80,8 +112,14 @@ class UnpuzzleReplay:
         reply = self.transport.send(outgoing)
         self.vars.update(extract(req, reply))
         want = expect if expect is not None else (201 if rid in CREATED else 200)
+        problems: list[str] = []
+        if reply.status == want:
+            problems = check_reply(req, reply, json_body=rid not in NOT_JSON, envelope=rid not in NO_ENVELOPE)
+            if rid == "P51" and self.uploaded is not None and reply.body != self.uploaded:
+                problems.append(f"the body ({len(reply.body)} bytes) is not the file P47 uploaded "
+                                f"({len(self.uploaded)} bytes)")
         self.report.steps.append(StepResult(rid, req.name, reply.status, want, outgoing.curl(self.transport.base_url),
-                                            reply.json(), fixup))
+                                            reply.json(), fixup, problems))
         return reply
 
     def login(self, email: str, password: str, why: str) -> Reply:
@@ -109,7 +147,7 @@ class UnpuzzleReplay:
         self.send("P9")
 
         self.save_identity()
-        self.vars["target_user_id"] = self.vars["user_id"]
+        self.vars["target_user_id"] = self.vars.get("user_id", "")
         self.login(*self.admin, why="P10 is an admin route: the admin grants the new user the instructor role")
         self.send("P10")
         self.restore_identity()
@@ -130,15 +168,15 @@ class UnpuzzleReplay:
         self._pick_lesson()
         for rid in ("P23", "P24", "P25", "P26", "P27", "P28", "P29"):
             self.send(rid)
-        student_video = self.vars["video_id"]
+        student_video = self.vars.get("video_id", "")
 
         self.send("P31", fixup="P30 reads one of the caller's own courses: the instructor creates one first")
-        self.vars["course_id"] = self.vars["new_course_id"]
+        self.vars["course_id"] = self.vars.get("new_course_id", "")
         for rid in ("P30", "P31", "P32", "P33"):
             self.send(rid)
-        self.vars["course_id"] = self.vars["new_course_id"]  # P33 deleted the first course; carry on with the second
+        self.vars["course_id"] = self.vars.get("new_course_id", "")  # P33 deleted the first course; carry on with the second
         self.send("P37", fixup="a course needs a video before P34 can publish it")
-        kept_video = self.vars["video_id"]
+        kept_video = self.vars.get("video_id", "")
         for rid in ("P34", "P35", "P36", "P37", "P38", "P39"):
             self.send(rid)
         self.send("P40", json_body={"videoIds": self._course_video_ids()[::-1]})
@@ -149,12 +187,13 @@ class UnpuzzleReplay:
         for rid in ("P43", "P44", "P45", "P46"):
             self.send(rid)
 
-        self.vars["resource_id"] = self.vars["course_id"]
+        self.vars["resource_id"] = self.vars.get("course_id", "")
+        self.uploaded = MP4
         video_up = self.send("P47", files={"video": Upload("video", "video.mp4", MP4, "video/mp4")})
         self.send("P48", files={"thumbnail": Upload("thumbnail", "image.jpg", JPEG, "image/jpeg")})
         doc_up = self.send("P49", files={"document": Upload("document", "document.pdf", PDF, "application/pdf")})
-        self.send("P50", json_body={"file_path": (doc_up.json() or {}).get("data", {}).get("file_path", "")})
-        video_path = (video_up.json() or {}).get("data", {}).get("file_path", "videos/")
+        self.send("P50", json_body={"file_path": _data(doc_up).get("file_path", "")})
+        video_path = str(_data(video_up).get("file_path", "videos/"))
         self.vars["category"], _, self.vars["filename"] = video_path.partition("/")
         self.send("P51")
         self.send("P52")
@@ -169,13 +208,23 @@ class UnpuzzleReplay:
     def _pick_lesson(self) -> None:
         """The ids a student's client takes from the course page: the first video and its first quiz point."""
         reply = self.send("P17", fixup="the student opens the course page to pick a lesson and its quiz")
-        videos = ((reply.json() or {}).get("data") or {}).get("videos") or []
+        videos = _data(reply).get("videos") or []
+        videos = [v for v in videos if isinstance(v, dict)] if isinstance(videos, list) else []
         with_quiz = [v for v in videos if v.get("quizPoints")]
         lesson = (with_quiz or videos or [{}])[0]
         self.vars["video_id"] = lesson.get("id", "")
-        self.vars["quiz_id"] = ((lesson.get("quizPoints") or [{}])[0]).get("id", "")
+        quiz = (lesson.get("quizPoints") or [{}])[0]
+        self.vars["quiz_id"] = quiz.get("id", "") if isinstance(quiz, dict) else ""
 
     def _course_video_ids(self) -> list[str]:
         """P40's body holds placeholder ids; the client sends the course's real videos."""
         reply = self.send("P30", fixup="P40's body holds placeholder ids: read the course's real videos first")
-        return [v["id"] for v in ((reply.json() or {}).get("data") or {}).get("videos", [])]
+        videos = _data(reply).get("videos")
+        return [v["id"] for v in videos if isinstance(v, dict) and "id" in v] if isinstance(videos, list) else []
+
+
+def _data(reply: Reply) -> dict[str, Any]:
+    """The envelope's `data` object of a reply; empty when the reply has none (a wrong server, say)."""
+    body = reply.json()
+    data = body.get("data") if isinstance(body, dict) else None
+    return data if isinstance(data, dict) else {}

@@ -9,7 +9,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -117,8 +119,6 @@ def empty_sqlite(tmp_path) -> str:
 @pytest.mark.parametrize("args, reason", [
     (["--db", "not a url"], "Error: not a database URL: 'not a url'"),
     (["--db", "nosuchdialect://host/db"], "Error: no database driver for 'nosuchdialect'"),
-    (["--db", "postgresql://postgres@127.0.0.1:1/harness"],
-     "Error: cannot reach the database at postgresql+psycopg://postgres@127.0.0.1:1/harness"),
     (["--db", "sqlite:///{tmp}/missing.sqlite3"], "Error: no SQLite database file at {tmp}/missing.sqlite3"),
     (["--db", "{empty}"], "Error: the database has no tables of the shared schema: create the schema first"),
     (["--db", "{seeded}"], "Error: the database already holds rows; pass --reset to replace them"),
@@ -126,7 +126,7 @@ def empty_sqlite(tmp_path) -> str:
     (["--db", "{seeded}", "--seed", "-1"], "Error: Invalid value for '--seed': -1 is not in the range x>=0."),
     (["--db", "{seeded}", "--seed", "one"], "Error: Invalid value for '--seed': 'one' is not a valid integer"),
     ([], "Error: Missing option '--db'."),
-], ids=["bad-url", "unknown-driver", "unreachable", "missing-file", "no-schema", "not-empty", "unknown-scale",
+], ids=["bad-url", "unknown-driver", "missing-file", "no-schema", "not-empty", "unknown-scale",
         "negative-seed", "non-integer-seed", "no-db"])
 def test_seed_refuses_bad_input_with_exit_2_and_a_one_line_reason(runner, tmp_path, empty_sqlite, sqlite_template,
                                                                     args, reason):
@@ -148,7 +148,7 @@ def test_seed_refuses_bad_input_with_exit_2_and_a_one_line_reason(runner, tmp_pa
 def test_create_schema_refuses_an_unreachable_database(runner):
     result = runner.invoke(cli.main, ["seed", "--db", "postgresql://postgres@127.0.0.1:1/harness", "--create-schema"])
 
-    assert result.exit_code == 2
+    assert result.exit_code == 3  # connection refused: a server that cannot be reached
     assert result.stderr.startswith("Error: cannot reach the database at ")
 
 
@@ -164,14 +164,12 @@ def test_help_lists_the_commands(runner):
 @pytest.fixture
 def served(monkeypatch) -> dict:
     """Replaces the blocking server with a recorder of what would have been served."""
-    from legacy_flask.extensions import socketio
-
     calls: dict = {}
 
-    def run(app, **kwargs):
-        calls.update(app=app, **kwargs)
+    def run(app, host, port):
+        calls.update(app=app, host=host, port=port)
 
-    monkeypatch.setattr(socketio, "run", run)
+    monkeypatch.setattr(cli, "_serve", run)
     return calls
 
 
@@ -230,7 +228,7 @@ def test_serve_refuses_an_unreachable_database(runner, served):
     result = runner.invoke(cli.main, ["serve", "legacy", "--db", "postgresql://postgres@127.0.0.1:1/harness",
                                       "--port", str(free_port())])
 
-    assert result.exit_code == 2
+    assert result.exit_code == 3  # connection refused: a server that cannot be reached
     assert result.stderr.startswith("Error: cannot reach the database at postgresql+psycopg://postgres@127.0.0.1:1/")
     assert served == {}
 
@@ -294,6 +292,103 @@ def test_replay_refuses_remote_hosts_and_reports_unreachable_ones(runner, base_u
     result = runner.invoke(cli.main, ["replay", "--base-url", base_url])
     assert result.exit_code == code
     assert reason in result.stderr
+
+
+# -- issue 10: bad databases, exit codes, serve's environment and output, warning noise -----------------------
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+@pytest.mark.parametrize("command", [["seed"], ["seed", "--create-schema"], ["serve", "legacy"]])
+def test_a_file_that_is_not_sqlite_is_a_configuration_error(runner, served, command):
+    before = README.read_bytes()
+
+    result = runner.invoke(cli.main, [*command, "--db", f"sqlite:///{README}", "--port", str(free_port())]
+                           if command[0] == "serve" else [*command, "--db", f"sqlite:///{README}"])
+
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"Error: cannot open the database at sqlite:///{README}: file is not a database")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert README.read_bytes() == before and served == {}
+
+
+@pytest.mark.parametrize("command", [["seed"], ["serve", "legacy"]])
+@pytest.mark.postgres
+def test_a_missing_postgres_database_is_2_and_a_refused_connection_is_3(runner, served, command, pg_admin_url):
+    extra = ["--port", str(free_port())] if command[0] == "serve" else []
+    server = sa.engine.make_url(pg_admin_url)
+    missing_url = server.set(database="no_such_db_10")
+    missing = runner.invoke(cli.main, [*command, "--db", missing_url.render_as_string(hide_password=False), *extra])
+    refused = runner.invoke(cli.main, [*command, "--db", server.set(port=1).render_as_string(hide_password=False),
+                                       *extra])
+
+    assert missing.exit_code == 2, missing.output
+    assert missing.stderr.strip() == (f"Error: cannot use the database at {missing_url.render_as_string()}: "
+                                      'database "no_such_db_10" does not exist')
+    assert refused.exit_code == 3, refused.output
+    assert refused.stderr.startswith("Error: cannot reach the database at ")
+    assert served == {}
+
+
+def test_serve_legacy_honours_database_url(tmp_path, served):
+    url = f"sqlite:///{tmp_path / 'from-env.sqlite3'}"
+
+    result = CliRunner(env={"DATABASE_URL": url}).invoke(cli.main, ["serve", "legacy", "--port", str(free_port())])
+
+    assert result.exit_code == 0, result.output
+    assert served["app"].config["DATABASE_URL"] == url
+    assert row_counts(url) == seeded_counts("small")
+
+
+def test_serve_legacy_output_is_plain_without_a_terminal(tmp_path):
+    """No development-server warning, no Flask banner, no ANSI colour codes in a log file."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as sink:
+        server = subprocess.Popen([sys.executable, "-m", "harness.cli", "serve", "legacy", "--port", str(port),
+                                   "--db", f"sqlite:///{tmp_path / 'plain.sqlite3'}"],
+                                  stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                  env={**os.environ, "REDIS_URL": ""})
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1).close()
+                    break
+                except OSError:
+                    assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+                    time.sleep(0.1)
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/no-such-page", timeout=5)
+            except urllib.error.HTTPError:
+                pass  # a 404: werkzeug colours it yellow on a terminal
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    output = log.read_text()
+    assert "\x1b[" not in output, output
+    assert "development server" not in output and "production" not in output and "Serving Flask app" not in output
+    assert '"GET /health HTTP/1.1" 200' in output and '"GET /no-such-page HTTP/1.1" 404' in output
+
+
+def test_both_apps_in_one_process_register_their_tasks_without_a_duplicate_name_warning():
+    code = (
+        "import os, warnings\n"
+        "warnings.simplefilter('always')\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'reference_django.config.settings.test')\n"
+        "from legacy_flask import create_app\n"
+        "app = create_app({'DATABASE_URL': 'sqlite://', 'REDIS_URL': ''})\n"
+        "import django; django.setup()\n"
+        "from reference_django.config.celery import app as django_celery\n"
+        "import reference_django.media.tasks\n"
+        "name = 'legacy_flask.process_media'\n"
+        "print(type(django_celery.tasks[name]).__module__, app.extensions['celery'].tasks[name].run.__module__)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+    assert result.returncode == 0, result.stderr
+    assert "DuplicateTaskNameWarning" not in result.stderr, result.stderr
+    assert result.stdout.split() == ["reference_django.media.tasks", "legacy_flask.tasks"]
 
 
 # -- harness verify: settings, targets, exit codes ----------------------------------------------------------------

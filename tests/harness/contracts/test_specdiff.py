@@ -706,3 +706,50 @@ def test_gate_fails_at_or_above_the_chosen_level(contract, level, fail_on, faile
     diffs = compare(old, new)
     assert [c.level for c in diffs[0].changes] == [level]
     assert gate_failed(diffs, fail_on) is failed
+
+
+# -- issue 10: references never leave the local files; bad ones are one-line SpecErrors ---------------------
+
+_REF_SPEC = """openapi: 3.1.0
+info: {{title: t, version: "1"}}
+paths:
+  /a:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {{$ref: "{ref}"}}
+components:
+  schemas:
+    X: {{type: object}}
+    Y: {{$ref: "#/components/schemas/Z"}}
+    Z: {{$ref: "#/components/schemas/Y"}}
+"""
+
+
+@pytest.mark.parametrize("ref, reason", [
+    ("http://10.0.0.1/r.yaml#/X", "is a URL"),
+    ("file:///etc/passwd#/X", "outside"),
+    ("nowhere.yaml#/X", "names a file that does not exist"),
+    ("#/components/schemas/Nope", "points to nothing in the document"),
+    ("#/components/schemas/Y", "reference cycle #/components/schemas/Y -> #/components/schemas/Z"),
+])
+def test_load_spec_refuses_references_it_cannot_or_must_not_follow(tmp_path, ref, reason):
+    from harness.contracts.specdiff import SpecError, load_spec
+
+    path = tmp_path / "spec.yaml"
+    path.write_text(_REF_SPEC.format(ref=ref))
+    with pytest.raises(SpecError) as caught:
+        load_spec(path)
+    assert reason in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_literal_ref_inside_an_example_is_data_not_a_reference(tmp_path):
+    from harness.contracts.specdiff import load_spec
+
+    path = tmp_path / "spec.yaml"
+    path.write_text(_REF_SPEC.format(ref="#/components/schemas/X").replace(
+        "X: {type: object}", "X: {type: object, example: {$ref: 'http://10.0.0.1/'}}").split("    Y:")[0])
+    assert load_spec(path)["components"]["schemas"]["X"]["example"] == {"$ref": "http://10.0.0.1/"}
