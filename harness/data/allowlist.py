@@ -9,7 +9,9 @@ A file (YAML, TOML or JSON) holds a list of entries, under the key `allow` in TO
       reason: Django adds LIKE indexes to every indexed varchar column; harmless for the legacy app.
       expires: 2026-06-30        # optional: after this date the entry no longer applies
 
-An entry without a reason is refused: an allow-list hides drift, so every line must say why.
+An entry without a reason is refused: an allow-list hides drift, so every line must say why. So is a file of
+another shape (a top-level key other than `allow`, entries that are not mappings of strings) and a `kind`
+that names no kind of difference: ignored, they would leave the file silently doing nothing.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .connect import DataInputError
-from .model import SEVERITIES, SchemaDifference
+from .model import KINDS, SEVERITIES, SchemaDifference
 
 
 class AllowListError(DataInputError):
@@ -78,10 +80,15 @@ def load_allowlist(path: str | Path) -> list[AllowEntry]:
     except Exception as exc:  # each parser has its own error type; all mean "not a valid file"
         raise AllowListError(f"allow-list {path} is not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}") from None
     if isinstance(data, dict):
-        data = data.get("allow", [])
+        other = sorted(str(k) for k in data if k != "allow")
+        if other or "allow" not in data:
+            raise AllowListError(f"allow-list {path}: unknown top-level key{'s' if len(other) > 1 else ''} "
+                                 f"{', '.join(other) or '(none)'}; the entries go in a list under `allow`")
+        data = data["allow"]
     if not isinstance(data, list):
-        raise AllowListError(f"allow-list {path} must be a list of entries (or an `allow` list)")
-    return [_entry(raw, path, number) for number, raw in enumerate(data or [], 1)]
+        raise AllowListError(f"allow-list {path} must be a list of entries (or an `allow` list), "
+                             f"not {type(data).__name__}")
+    return [_entry(raw, path, number) for number, raw in enumerate(data, 1)]
 
 
 def _entry(raw: Any, path: Path, number: int) -> AllowEntry:
@@ -95,6 +102,11 @@ def _entry(raw: Any, path: Path, number: int) -> AllowEntry:
         raise AllowListError(f"{where} has no reason: say why the difference is accepted")
     if not raw.get("kind") or not raw.get("table"):
         raise AllowListError(f"{where} needs a kind and a table (fnmatch patterns, '*' for any)")
+    wrong = [k for k in ("kind", "table", "name", "reason") if k in raw and not isinstance(raw[k], str)]
+    if wrong:
+        raise AllowListError(f"{where}: {', '.join(wrong)} must be text, not {type(raw[wrong[0]]).__name__}")
+    if not any(fnmatch.fnmatchcase(kind, raw["kind"]) for kind in KINDS):
+        raise AllowListError(f"{where}: kind {raw['kind']!r} matches no kind of difference; kinds: {', '.join(KINDS)}")
     severity = raw.get("severity")
     if severity is not None and severity not in SEVERITIES:
         raise AllowListError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")

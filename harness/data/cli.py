@@ -7,9 +7,10 @@
                         [--precision T.C=ms] [--uuid-column T.C] [--ignore-column T.C] [--key T=c1,c2]
                         [--json] [--out DIR]
 
-Exit codes: 0 no difference (or only allow-listed ones), 1 differences, 2 bad input, 3 a database could
-not be reached. `--out DIR` writes DIR/data.json in the result schema; progress goes to stderr, and only
-on a terminal.
+Exit codes: 0 no difference (or only allow-listed ones), 1 differences, 2 bad input (a filter or option that
+selects nothing or names an unknown table or column is bad input, never a pass), 3 a database could not be
+reached. `--out DIR` is a reports folder, as for `harness verify`: the result goes to DIR/<run-id>/data.json
+(the result schema) and DIR/latest points at the newest run. Progress goes to stderr, and only on a terminal.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import click
 
 from harness.core.command import EXIT_GATE_FAILED, EXIT_USAGE, harness_errors
 from harness.core.results import AreaResult, write_area
+from harness.core.runs import Run, new_run
 
 from .allowlist import Allowed, apply_allowlist, load_allowlist
 from .model import SEVERITIES
@@ -35,14 +37,41 @@ class BadInput(click.ClickException):
     exit_code = EXIT_USAGE
 
 
-def _split(values: tuple[str, ...]) -> list[str] | None:
+def _split(values: tuple[str, ...], option: str = "--tables") -> list[str] | None:
+    """None when the option is not given; BadInput when it is given but names nothing (`--tables ''`)."""
+    if not values:
+        return None
     names = [n.strip() for v in values for n in v.split(",") if n.strip()]
-    return names or None
+    if not names:
+        raise BadInput(f"{option} names no table: give table names or fnmatch patterns, or leave it out")
+    return names
+
+
+def run_folder(out: Path | None, *, seed: int = 0, scale: str = "small") -> Run | None:
+    """A new run folder DIR/<run-id> under the reports folder `--out DIR` (None without --out). Made before
+    the work starts, so an --out that cannot be written is a usage error (2) at once."""
+    if out is None:
+        return None
+    try:
+        return new_run(out, seed=seed, scale=scale)
+    except OSError as exc:
+        raise BadInput(f"--out {out}: cannot create a run folder there ({exc.strerror or exc})") from None
+
+
+def write_result(run: Run | None, result: AreaResult) -> Path | None:
+    """DIR/<run-id>/<area>.json, and DIR/latest moved to that run (as every harness command does)."""
+    if run is None:
+        return None
+    try:
+        return write_area(run.out_dir, result)
+    except OSError as exc:
+        raise BadInput(f"--out {run.root}: cannot write the result ({exc.strerror or exc})") from None
 
 
 def _databases(f: Callable) -> Callable:
     f = click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-                     help="Write DIR/data.json (the result schema, with samples and the SQL used).")(f)
+                     help="Reports folder: write DIR/<run-id>/data.json (the result schema, with samples and the "
+                          "SQL used) and point DIR/latest at it.")(f)
     f = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the data.json document).")(f)
     f = click.option("--tables", multiple=True, metavar="T1,T2",
                      help="Only these tables (fnmatch patterns; repeat or separate with commas).")(f)
@@ -53,10 +82,12 @@ def _databases(f: Callable) -> Callable:
     return f
 
 
-def _emit(result: AreaResult, as_json: bool, out: Path | None, text: str) -> None:
-    if out is not None:
-        write_area(out, result)
-    click.echo(json.dumps(result.to_dict(), indent=2, default=str) if as_json else text)
+def _emit(result: AreaResult, as_json: bool, run: Run | None, text: str) -> None:
+    path = write_result(run, result)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        click.echo(text + (f"\nResult: {path}" if path else ""))
 
 
 @click.group("data")
@@ -77,18 +108,22 @@ def data() -> None:
 def schema_command(legacy_db: str, candidate_db: str, tables: tuple[str, ...], as_json: bool, out: Path | None,
                    allow_list: Path | None, ignore_table: tuple[str, ...], fail_on: str) -> None:
     """Compare the two schemas by definition: tables, columns, keys, constraints, indexes, sequences."""
-    from .schema import diff, reflect
+    from .schema import check_selection, diff, reflect
 
     started, clock = datetime.now(timezone.utc), time.perf_counter()
+    selected = _split(tables)
+    ignored = _split(ignore_table, "--ignore-table") or []
     with harness_errors():
         entries = load_allowlist(allow_list) if allow_list else []
-        legacy = reflect(legacy_db, tables=_split(tables))
-        candidate = reflect(candidate_db, tables=_split(tables))
-    differences = diff(legacy, candidate, ignore_tables=ignore_table)
+        run = run_folder(out)
+        legacy = reflect(legacy_db, tables=selected)
+        candidate = reflect(candidate_db, tables=selected)
+        check_selection((legacy, candidate), tables=selected, ignore_tables=ignored)
+    differences = diff(legacy, candidate, ignore_tables=ignored)
     split = apply_allowlist(differences, entries)
     result = to_area_result(legacy=legacy.url, candidate=candidate.url, started=started,
                             duration_s=time.perf_counter() - clock, schema=split, fail_on=fail_on)
-    _emit(result, as_json, out, _schema_text(split, len(legacy.tables), len(candidate.tables)))
+    _emit(result, as_json, run, _schema_text(split, len(legacy.tables), len(candidate.tables)))
     if not result.passed:
         raise SystemExit(EXIT_GATE_FAILED)
 
@@ -168,7 +203,8 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
 @_databases
 @click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True,
               help="Concurrent segment queries per database.")
-@click.option("--max-seconds", type=click.FloatRange(min=0), metavar="S", help="Time budget for the whole run.")
+@click.option("--max-seconds", type=click.FloatRange(min=0, min_open=True), metavar="S",
+              help="Time budget for the whole run.")
 @click.option("--max-differences", type=click.IntRange(min=1), default=1000, show_default=True, metavar="N",
               help="Stop once N differing rows are known.")
 @click.option("--leaf-rows", type=click.IntRange(min=1), default=2048, show_default=True,
@@ -197,12 +233,15 @@ def rows_command(legacy_db: str, candidate_db: str, tables: tuple[str, ...], as_
                           max_seconds=max_seconds, max_differences=max_differences,
                           rules=_rules(tolerance, precision, uuid_column, ignore_column), keys=_keys(key),
                           checksum=checksum)
+    selected = _split(tables)
+    with harness_errors():
+        run = run_folder(out)
     with harness_errors(), _progress(not quiet and not as_json) as progress:
         options.progress = progress
-        report = diff_rows(legacy_db, candidate_db, tables=_split(tables), options=options)
+        report = diff_rows(legacy_db, candidate_db, tables=selected, options=options)
     result = to_area_result(legacy=report.legacy_url, candidate=report.candidate_url, started=started,
                             duration_s=time.perf_counter() - clock, rows=report)
-    _emit(result, as_json, out, _rows_text(report))
+    _emit(result, as_json, run, _rows_text(report))
     if not result.passed:
         raise SystemExit(EXIT_GATE_FAILED)
 

@@ -12,8 +12,9 @@ cross-write: both targets (the harness's settings: `--config`, `--legacy`, `--ca
 the ONE database `--legacy-db` (`--db`), sharing one upload folder. It is seeded when it holds no rows,
 and adopted by the candidate first with `migrate --fake-initial` (skip with `--no-adopt`).
 
-Exit codes: 0 clean, 1 a check failed, 2 bad input, 3 a database or target could not be reached.
-`--out DIR` writes DIR/data-migrate.json or DIR/data-crosswrite.json (the result schema).
+Exit codes: 0 clean, 1 a check failed, 2 bad input (a --manage command that cannot run is bad input), 3 a
+database or target could not be reached. `--out DIR` is a reports folder, as for `harness verify`: the result
+goes to DIR/<run-id>/data-migrate.json or data-crosswrite.json and DIR/latest points at the newest run.
 """
 from __future__ import annotations
 
@@ -31,10 +32,11 @@ import click
 from harness.core.command import EXIT_GATE_FAILED, harness_errors, terminal_progress
 from harness.core.config import Settings, TargetSettings, load_settings
 from harness.core.errors import ConfigError, TargetError
-from harness.core.results import AreaResult, write_area
+from harness.core.results import AreaResult
+from harness.core.runs import Run
 
-from .cli import data
-from .migrate import PATHS, DjangoCommands
+from .cli import data, run_folder, write_result
+from .migrate import PATHS, DjangoCommands, check_runnable
 
 if TYPE_CHECKING:
     from harness.core.targets import Target
@@ -52,16 +54,23 @@ def _django_options(f: Callable) -> Callable:
 
 
 def _commands(manage: str, settings_module: str) -> DjangoCommands:
-    argv = tuple(shlex.split(manage))
+    try:
+        argv = tuple(shlex.split(manage))
+    except ValueError as exc:
+        raise ConfigError(f"--manage {manage!r}: {exc}") from None
     if not argv:
         raise ConfigError("--manage: give the command that runs the candidate's manage.py")
-    return DjangoCommands(manage=argv, env={"DJANGO_SETTINGS_MODULE": settings_module})
+    commands = DjangoCommands(manage=argv, env={"DJANGO_SETTINGS_MODULE": settings_module})
+    check_runnable(commands, "--manage")
+    return commands
 
 
-def _emit(result: AreaResult, as_json: bool, out: Path | None, text: str) -> None:
-    if out is not None:
-        write_area(out, result)
-    click.echo(json.dumps(result.to_dict(), indent=2, default=str) if as_json else text)
+def _emit(result: AreaResult, as_json: bool, run: Run | None, text: str) -> None:
+    path = write_result(run, result)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        click.echo(text + (f"\nResult: {path}" if path else ""))
     if not result.passed:
         raise SystemExit(EXIT_GATE_FAILED)
 
@@ -91,7 +100,7 @@ def _text(result: AreaResult, title: str) -> str:
 @_django_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the result schema).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="Write DIR/data-migrate.json.")
+              help="Reports folder: write DIR/<run-id>/data-migrate.json and point DIR/latest at it.")
 def migrate_check_command(legacy_db: str, candidate_db: str, in_place_db: str | None, paths: tuple[str, ...],
                           batch_size: int, manage: str, settings_module: str, as_json: bool, out: Path | None) -> None:
     """Run the candidate's migrations both ways (copy into an empty database; --fake-initial in place) and
@@ -101,9 +110,10 @@ def migrate_check_command(legacy_db: str, candidate_db: str, in_place_db: str | 
     with harness_errors(), terminal_progress(not as_json) as progress:
         options = MigrateOptions(paths=paths or PATHS, in_place_url=in_place_db, batch_size=batch_size,
                                  commands=_commands(manage, settings_module), progress=progress)
+        run = run_folder(out)
         report = check_migration(legacy_db, candidate_db, options)
     result = report.to_area_result()
-    _emit(result, as_json, out, _text(result, "Migration paths"))
+    _emit(result, as_json, run, _text(result, "Migration paths"))
 
 
 # -- harness data cross-write ---------------------------------------------------------------------------------
@@ -122,7 +132,8 @@ def migrate_check_command(legacy_db: str, candidate_db: str, in_place_db: str | 
 @_django_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the result schema).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="Write DIR/data-crosswrite.json (the targets' folders go under DIR too).")
+              help="Reports folder: write DIR/<run-id>/data-crosswrite.json (the targets' folders go in that run "
+                   "folder too) and point DIR/latest at it.")
 def cross_write_command(db: str, config: Path | None, legacy: str | None, candidate: str | None, adopt: bool,
                         admin_email: str | None, admin_password: str | None, manage: str, settings_module: str,
                         as_json: bool, out: Path | None) -> None:
@@ -135,19 +146,22 @@ def cross_write_command(db: str, config: Path | None, legacy: str | None, candid
         options = CrossWriteOptions(progress=progress)
         if admin_email:
             options.admin_email, options.admin_password = admin_email, admin_password or ""
-        with _shared_targets(settings, db, out, adopt, _commands(manage, settings_module), progress) as targets:
+        commands = _commands(manage, settings_module)
+        run = run_folder(out, seed=settings.seed, scale=settings.scale)
+        with _shared_targets(settings, db, run, adopt, commands, progress) as targets:
             legacy_target, candidate_target = targets
             report = check_cross_write(legacy_target.wsgi_app, candidate_target.wsgi_app, db, options)
             described = {t.name: t.describe() for t in targets}
     result = report.to_area_result(described)
-    _emit(result, as_json, out, _text(result, "Cross-write"))
+    _emit(result, as_json, run, _text(result, "Cross-write"))
 
 
 @contextlib.contextmanager
-def _shared_targets(settings: Settings, db: str, out: Path | None, adopt: bool, commands: DjangoCommands,
+def _shared_targets(settings: Settings, db: str, run: Run | None, adopt: bool, commands: DjangoCommands,
                     progress: Callable[[str], None]) -> Iterator[list[Target]]:
     """Both targets started on `db` and one upload folder; the database seeded when empty and adopted by the
-    candidate's migrations before the candidate starts. Stopped on the way out."""
+    candidate's migrations before the candidate starts. Stopped on the way out. The targets' folders go in
+    `run` (the --out run folder), or in a temporary one."""
     from harness.core.runs import new_run
     from harness.core.targets import make_target
 
@@ -156,8 +170,11 @@ def _shared_targets(settings: Settings, db: str, out: Path | None, adopt: bool, 
 
     open_engine(db).dispose()  # exit 2 for a bad URL or a missing SQLite file, 3 for a server that does not answer
     with contextlib.ExitStack() as stack:
-        folder = out if out is not None else Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="harness-")))
-        run = new_run(folder, seed=settings.seed, scale=settings.scale, progress=progress)
+        if run is None:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="harness-")))
+            run = new_run(folder, seed=settings.seed, scale=settings.scale, progress=progress)
+        else:
+            run = dataclasses.replace(run, progress=progress)
         shared = str(run.out_dir / "uploads")  # one storage for both apps, as in the blue-green window
         started = []
         for target_settings in (settings.legacy, settings.candidate):

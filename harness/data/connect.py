@@ -1,4 +1,9 @@
-"""Opening the two databases, with the two ways that can fail told apart (exit 2 vs exit 3)."""
+"""Opening the two databases, with the two ways that can fail told apart (exit 2 vs exit 3).
+
+The rule (DESIGN.md "The command"): what the user wrote is wrong -> exit 2 (a malformed URL, an unsupported
+engine, a missing SQLite file or one that is not a SQLite database, a PostgreSQL database or role that does
+not exist, a rejected password); the server could not be reached -> exit 3 (connection refused, time-out).
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -41,12 +46,22 @@ def open_engine(url: str | sa.URL, **engine_options: Any) -> sa.Engine:
     except (sa.exc.NoSuchModuleError, ImportError) as exc:
         raise DataInputError(f"no database driver for {parsed.drivername!r} ({exc})") from None
     try:
-        with engine.connect():
-            pass
+        with engine.connect() as conn:
+            if backend == "sqlite":  # opening a file reads nothing: a file that is not SQLite fails here
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
     except sa.exc.DBAPIError as exc:
         engine.dispose()
-        raise DatabaseUnreachable(f"cannot reach {shown(engine)}: {first_line(exc)}") from None
+        raise connect_error(shown(engine), exc, backend) from None
     return engine
+
+
+def connect_error(where: str, exc: BaseException, backend: str) -> DataInputError | DatabaseUnreachable:
+    """A failed first connection by the harness's one rule (harness.seed.connection_error): DataInputError
+    (exit 2) when the URL is at fault, DatabaseUnreachable (exit 3) when the server could not be reached."""
+    from harness.seed import DatabaseUnreachable as ServerDown, connection_error
+
+    error = connection_error(where, exc, backend)
+    return DatabaseUnreachable(str(error)) if isinstance(error, ServerDown) else DataInputError(str(error))
 
 
 def shown(engine: sa.Engine) -> str:

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib.util
 import os
 import shlex
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -41,6 +43,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from harness.core.results import AreaResult, Finding, Metric, Severity, gate
+from harness.core.runs import deferred_signals, stop_group, track_group
 from harness.seed import SeedError, database_url
 
 from .census import Census, Orphans, take_census
@@ -103,17 +106,63 @@ def run_step(name: str, argv: list[str], database_url: str, commands: DjangoComm
     added = {**commands.env, "DATABASE_URL": database_url}
     env = {**os.environ, **added}
     started = time.perf_counter()
-    try:
-        done = subprocess.run(argv, env=env, cwd=commands.cwd, capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=commands.timeout_s, check=False)
-        code, output = done.returncode, (done.stdout + done.stderr)
+    with deferred_signals():  # started and registered, or not started at all
+        try:
+            process = subprocess.Popen(argv, env=env, cwd=commands.cwd, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+                                       start_new_session=True)
+        except OSError as exc:  # the command itself is wrong (a missing program): bad input, not a failed check
+            raise DataInputError(f"cannot run the candidate's manage command `{shlex.join(argv)}`: "
+                                 f"{exc.strerror or exc}") from None
+        track_group(process.pid, f"data: {name} {shlex.join(argv)}")
+    try:  # its own process group, stopped on every way out (an interrupt included): nothing it starts outlives it
+        output, _ = process.communicate(timeout=commands.timeout_s)
+        code = process.returncode
     except subprocess.TimeoutExpired:
         code, output = -1, f"timed out after {commands.timeout_s:g} s"
-    except OSError as exc:
-        code, output = -1, f"could not run: {exc}"
+    finally:
+        with deferred_signals():
+            stop_group(process, process.pid, grace=5.0)
     return StepRun(name, [_hidden(part) if "://" in part else part for part in argv],
                    {k: _hidden(v) if k == "DATABASE_URL" else v for k, v in added.items()}, code,
                    round(time.perf_counter() - started, 3), _tail(output))
+
+
+def check_runnable(commands: DjangoCommands, what: str = "the manage command") -> None:
+    """DataInputError (exit 2) when `commands.manage` names nothing that can run: a program that is not there
+    or not executable, a `python -m MODULE` whose module this interpreter cannot find, a `python X.py` whose
+    script is missing. Cheap checks only (nothing is started); a command that runs and fails is a finding."""
+    argv = commands.argv()
+    shown_as = " ".join(commands.manage)
+    program, cwd = argv[0], commands.cwd or Path.cwd()
+    if os.sep in program or (os.altsep and os.altsep in program):
+        path = Path(program) if Path(program).is_absolute() else cwd / program
+        if not path.is_file() or not os.access(path, os.X_OK):
+            raise DataInputError(f"{what} `{shown_as}`: {program} is not an executable file")
+    elif shutil.which(program) is None:
+        raise DataInputError(f"{what} `{shown_as}`: no program {program!r} on PATH")
+    rest = [part for part in argv[1:] if part not in ("-u", "-B", "-E", "-s", "-S", "-O", "-OO")]
+    if not Path(program).name.startswith("python") and program != sys.executable:
+        return
+    if len(rest) >= 2 and rest[0] == "-m" and Path(program).resolve() == Path(sys.executable).resolve():
+        if not _module_exists(rest[1], cwd):
+            raise DataInputError(f"{what} `{shown_as}`: no module {rest[1]!r} for {program}")
+    elif rest and rest[0].endswith(".py") and not (cwd / rest[0]).is_file():
+        raise DataInputError(f"{what} `{shown_as}`: no script {rest[0]}")
+
+
+def _module_exists(name: str, cwd: Path) -> bool:
+    """Whether `python -m name`, run in `cwd`, finds the module (its parent packages are imported to look)."""
+    added = str(cwd) not in sys.path
+    if added:
+        sys.path.insert(0, str(cwd))
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+    finally:
+        if added:
+            sys.path.remove(str(cwd))
 
 
 @dataclass(slots=True)

@@ -8,6 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SEVERITIES = ("breaking", "risky", "cosmetic")
+#: every kind of schema difference `schema.diff` reports (allow-list entries name them)
+KINDS = ("table_missing", "table_extra", "column_missing", "column_extra", "column_type", "column_nullable",
+         "column_default", "column_identity", "primary_key", "foreign_key_missing", "foreign_key_extra",
+         "foreign_key_action", "unique_missing", "unique_extra", "check_missing", "check_extra",
+         "index_missing", "index_extra", "sequence_missing", "sequence_extra", "sequence_changed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +139,8 @@ class SchemaSnapshot:
     server_version: str
     tables: dict[str, Table] = field(default_factory=dict)
     sequences: dict[str, Sequence] = field(default_factory=dict)
+    #: every table the database has, before a `tables` filter (what a filter can select from)
+    available: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

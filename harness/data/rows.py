@@ -40,7 +40,7 @@ import sqlalchemy as sa
 from .connect import DatabaseUnreachable, DataInputError, first_line, open_engine, shown
 from .model import SchemaSnapshot, Table
 from .normalise import ColumnRule, Normaliser, display
-from .schema import DEFAULT_IGNORED_TABLES, reflect_engine
+from .schema import check_selection, reflect_engine
 from .sides import (
     PG_SESSION,
     Bucket,
@@ -204,6 +204,42 @@ def _session_args(url: str) -> dict:
     return {"options": PG_SESSION} if url.split(":", 1)[0].split("+")[0] in ("postgres", "postgresql") else {}
 
 
+_TOLERANCE_FAMILIES = ("integer", "numeric", "float", "timestamp")
+
+
+def check_options(options: RowsOptions, names: list[str], legacy: SchemaSnapshot, candidate: SchemaSnapshot) -> None:
+    """DataInputError (exit 2) for a key or a column rule that names nothing among the compared tables, or a
+    rule that cannot apply to any column it names: silently ignored, it would let a difference pass."""
+    def table(name: str) -> Table | None:
+        return legacy.tables.get(name) or candidate.tables.get(name)
+
+    for name, columns in options.keys.items():
+        given = f"--key {name}={','.join(columns)}"
+        found = table(name) if name in names else None
+        if found is None:
+            raise DataInputError(f"{given}: no table {name!r} among the compared tables ({', '.join(names)})")
+        absent = [c for c in columns if c not in found.columns]
+        if absent:
+            raise DataInputError(f"{given}: {name} has no column {', '.join(absent)}; "
+                                 f"its columns: {', '.join(found.columns)}")
+    for pattern, rule in options.rules.items():
+        named = (("--tolerance", rule.tolerance is not None), ("--precision", rule.precision != "us"),
+                 ("--uuid-column", rule.uuid), ("--ignore-column", rule.ignore))
+        given = "/".join(option for option, on in named if on) or "a column rule"
+        matched = [(t, c, snapshot.tables[t].columns[c].type) for t in names for snapshot in (legacy, candidate)
+                   if t in snapshot.tables for c in snapshot.tables[t].columns
+                   if fnmatch.fnmatchcase(f"{t}.{c}", pattern)]
+        if not matched:
+            raise DataInputError(f"{given} {pattern}: matches no column of the compared tables "
+                                 f"({', '.join(names)})")
+        families = {parse_type(type_).family for _, _, type_ in matched}
+        example = f"{matched[0][0]}.{matched[0][1]} is {matched[0][2]}"
+        if rule.tolerance is not None and not families & set(_TOLERANCE_FAMILIES):
+            raise DataInputError(f"--tolerance {pattern}: a tolerance applies to numbers and timestamps; {example}")
+        if rule.precision != "us" and "timestamp" not in families:
+            raise DataInputError(f"--precision {pattern}: a precision applies to timestamps; {example}")
+
+
 class RowDiffer:
     def __init__(self, legacy: sa.Engine, candidate: sa.Engine, options: RowsOptions) -> None:
         self.legacy, self.candidate, self.options = legacy, candidate, options
@@ -220,15 +256,14 @@ class RowDiffer:
     def run(self, tables: Iterable[str] | None) -> RowsReport:
         started = time.perf_counter()
         report = RowsReport(shown(self.legacy), shown(self.candidate), started=time.time())
+        tables = list(tables) if tables is not None else None
         try:
-            snapshots = [reflect_engine(e, tables=list(tables) if tables is not None else None)
-                         for e in (self.legacy, self.candidate)]
+            snapshots = [reflect_engine(e, tables=tables) for e in (self.legacy, self.candidate)]
         except sa.exc.OperationalError as exc:
             raise DatabaseUnreachable(first_line(exc)) from None
         legacy_schema, candidate_schema = snapshots
-        names = sorted(set(legacy_schema.tables) | set(candidate_schema.tables))
-        if tables is None:
-            names = [n for n in names if not any(fnmatch.fnmatchcase(n, p) for p in DEFAULT_IGNORED_TABLES)]
+        names = check_selection(snapshots, tables=tables, framework_ignored=tables is None)
+        check_options(self.options, names, legacy_schema, candidate_schema)
         with ThreadPoolExecutor(max_workers=2 * self.options.workers, thread_name_prefix="rows-query") as queries, \
                 ThreadPoolExecutor(max_workers=self.options.workers, thread_name_prefix="rows-segment") as segments:
             for name in names:

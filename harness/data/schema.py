@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from . import catalog
 from .connect import DataInputError, open_engine
 from .model import (
+    KINDS,
     SEVERITIES,
     Check,
     Column,
@@ -44,16 +45,12 @@ from .model import (
 from .sqltext import canonical_default, canonical_sql, sequence_of_default
 from .types import compare_types, parse_type
 
-__all__ = ["DEFAULT_IGNORED_TABLES", "KINDS", "SEVERITIES", "SchemaDifference", "SchemaSnapshot", "diff", "reflect",
-           "reflect_engine"]
+__all__ = ["DEFAULT_IGNORED_TABLES", "KINDS", "SEVERITIES", "SchemaDifference", "SchemaSnapshot", "check_selection",
+           "diff", "reflect", "reflect_engine"]
 
 #: SCHEMA.md §0 "Framework tables": bookkeeping, never compared.
 DEFAULT_IGNORED_TABLES = ("django_*", "auth_*", "alembic_version")
 
-KINDS = ("table_missing", "table_extra", "column_missing", "column_extra", "column_type", "column_nullable",
-         "column_default", "column_identity", "primary_key", "foreign_key_missing", "foreign_key_extra",
-         "foreign_key_action", "unique_missing", "unique_extra", "check_missing", "check_extra",
-         "index_missing", "index_extra", "sequence_missing", "sequence_extra", "sequence_changed")
 
 
 # -- reflection -----------------------------------------------------------------------------------------
@@ -77,13 +74,48 @@ def reflect_engine(engine: sa.Engine, *, tables: Iterable[str] | None = None) ->
     patterns = list(tables) if tables is not None else None
     with engine.connect() as conn:
         inspector = sa.inspect(conn)
-        names = [t for t in inspector.get_table_names()
-                 if patterns is None or any(fnmatch.fnmatchcase(t, p) for p in patterns)]
+        every = inspector.get_table_names()
+        names = [t for t in every if patterns is None or any(fnmatch.fnmatchcase(t, p) for p in patterns)]
         version = ".".join(map(str, engine.dialect.server_version_info or ()))
-        snapshot = SchemaSnapshot(dialect, engine.url.render_as_string(hide_password=True), version)
+        snapshot = SchemaSnapshot(dialect, engine.url.render_as_string(hide_password=True), version,
+                                  available=tuple(sorted(every)))
         reflector = _reflect_postgresql if dialect == "postgresql" else _reflect_sqlite
         reflector(conn, inspector, names, snapshot)
     return snapshot
+
+
+def check_selection(snapshots: Iterable[SchemaSnapshot], *, tables: Iterable[str] | None = None,
+                    ignore_tables: Iterable[str] = (), framework_ignored: bool = True,
+                    option: str = "--tables") -> list[str]:
+    """The tables a comparison will cover, or DataInputError (exit 2) when a filter selects nothing: every
+    pattern of `tables` and of `ignore_tables` must match a table of one of the databases, and at least one
+    table must be left to compare. A filter that selects nothing would otherwise compare nothing and pass."""
+    snapshots = list(snapshots)
+    existing = sorted(set().union(*(s.available for s in snapshots)))
+    framework = DEFAULT_IGNORED_TABLES if framework_ignored else ()
+
+    def matching(pattern: str) -> list[str]:
+        return [t for t in existing if fnmatch.fnmatchcase(t, pattern)]
+
+    for what, patterns in ((option, tables or ()), ("--ignore-table", ignore_tables)):
+        for pattern in patterns:
+            if not matching(pattern):
+                raise DataInputError(f"{what} {pattern!r} matches no table; the databases have: {_names(existing)}")
+    ignored = (*framework, *ignore_tables)
+    selected = sorted({t for s in snapshots for t in s.tables if not any(fnmatch.fnmatchcase(t, p) for p in ignored)})
+    if not selected:
+        if tables:
+            raise DataInputError(f"{option} {','.join(tables)!r} selects no table that is compared (framework "
+                                 f"tables {', '.join(DEFAULT_IGNORED_TABLES)} and --ignore-table ones are left out)")
+        raise DataInputError(f"no table to compare: the databases have {_names(existing)}")
+    return selected
+
+
+def _names(names: list[str], most: int = 30) -> str:
+    if not names:
+        return "no tables at all"
+    shown = ", ".join(names[:most])
+    return shown + (f", ... ({len(names) - most} more)" if len(names) > most else "")
 
 
 def _multi(getter, names: list[str]) -> dict[str, Any]:

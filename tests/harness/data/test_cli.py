@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from harness.core.results import SCHEMA_PATH
+from harness.core.results import SCHEMA_PATH, latest_run
 from harness.data.cli import data
 
 
@@ -21,8 +21,11 @@ def invoke(runner: CliRunner, *args: str):
     return runner.invoke(data, [str(a) for a in args], catch_exceptions=False)
 
 
-def valid_area_result(path: Path) -> dict:
-    document = json.loads(path.read_text())
+def valid_area_result(reports: Path) -> dict:
+    """The data.json of the newest run under the reports folder `reports` (what --out names)."""
+    run = latest_run(reports)
+    assert run is not None and run.parent == reports.resolve(), f"no latest run under {reports}"
+    document = json.loads((run / "data.json").read_text())
     jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text()))
     assert document["area"] == "data"
     return document
@@ -33,7 +36,7 @@ def test_schema_identical_databases_exit_0(runner, db_pair, tmp_path):
     result = invoke(runner, "schema", "--legacy-db", legacy, "--candidate-db", candidate, "--out", tmp_path / "run")
     assert result.exit_code == 0, result.output
     assert "21 legacy / 21 candidate tables; 0 breaking, 0 risky, 0 cosmetic" in result.output
-    document = valid_area_result(tmp_path / "run" / "data.json")
+    document = valid_area_result(tmp_path / "run")
     assert document["passed"] is True and document["findings"] == []
 
 
@@ -48,7 +51,7 @@ def test_schema_difference_exits_1_and_names_table_and_column(runner, db_pair, r
     assert (finding["check"], finding["severity"], finding["operation"]) == \
         ("schema_column_missing", "high", "table reviews")
     assert finding["evidence"]["name"] == "reported_count" and "--tables reviews" in finding["reproduce"]
-    assert valid_area_result(tmp_path / "run" / "data.json") == document
+    assert valid_area_result(tmp_path / "run") == document
 
 
 def test_schema_allow_listed_cosmetic_difference_exits_0(runner, db_pair, run_sql, tmp_path):
@@ -81,7 +84,7 @@ def test_rows_identical_exit_0_with_rows_per_second(runner, db_pair, tmp_path):
     result = invoke(runner, "rows", "--legacy-db", legacy, "--candidate-db", candidate, "--out", tmp_path / "run")
     assert result.exit_code == 0, result.output
     assert "no differences" in result.output and "rows/s" in result.output
-    document = valid_area_result(tmp_path / "run" / "data.json")
+    document = valid_area_result(tmp_path / "run")
     metrics = {m["id"]: m for m in document["metrics"]}
     assert metrics["differing_rows"]["value"] == 0 and metrics["rows_compared"]["value"] > 100
 
@@ -93,7 +96,7 @@ def test_rows_difference_exits_1_with_key_samples_and_sql(runner, db_pair, run_s
                     "--out", tmp_path / "run")
     assert result.exit_code == 1
     assert f"courses (id={seeded.open_course}) differs in title" in result.output
-    document = valid_area_result(tmp_path / "run" / "data.json")
+    document = valid_area_result(tmp_path / "run")
     row = next(f for f in document["findings"] if f["check"] == "row_changed")
     assert row["evidence"]["key"] == {"id": seeded.open_course} and row["evidence"]["columns"] == ["title"]
     assert row["evidence"]["candidate"] == {"title": "changed"}

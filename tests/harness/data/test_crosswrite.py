@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from werkzeug.datastructures import Headers
 from werkzeug.test import run_wsgi_app
 
-from harness.core.results import SCHEMA_PATH
+from harness.core.results import SCHEMA_PATH, latest_run
 from harness.data.cli import data
 from harness.data.connect import DatabaseUnreachable, DataInputError
 from harness.data.crosswrite import CrossWriteOptions, check_cross_write
@@ -219,7 +219,7 @@ def test_cli_runs_both_bundled_apps_on_one_database(db_url, tmp_path):
     document = json.loads(done.stdout)
     assert document["passed"] is True and document["findings"] == []
     assert set(document["targets"]) == {"legacy", "candidate"}
-    assert json.loads((tmp_path / "run" / "data-crosswrite.json").read_text()) == document
+    assert json.loads((latest_run(tmp_path / "run") / "data-crosswrite.json").read_text()) == document
     jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text()))
 
 

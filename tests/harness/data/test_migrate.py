@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from harness.core.results import SCHEMA_PATH
+from harness.core.results import SCHEMA_PATH, latest_run
 from harness.data import migrate
 from harness.data.census import take_census
 from harness.data.cli import data
@@ -223,7 +223,7 @@ def test_cli_clean_run_exits_0_and_writes_the_result(runner, db_url, empty_url, 
 
     assert result.exit_code == 0, result.output
     assert "Migration paths: passed" in result.output
-    document = json.loads((tmp_path / "run" / "data-migrate.json").read_text())
+    document = json.loads((latest_run(tmp_path / "run") / "data-migrate.json").read_text())
     jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text()))
     assert document["area"] == "data-migrate" and document["passed"] is True
 
