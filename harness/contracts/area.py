@@ -1,7 +1,7 @@
 """The contract area for `harness verify` and `harness contract`: the gate of gate.py on the run's targets.
 
 Settings (`[tool.harness.contract]` / harness.toml `[contract]`), all optional:
-    sources = ["postman", "probes", "schemathesis"]    phases = ["examples", "coverage", "fuzzing", "stateful"]
+    sources = ["postman", "probes", "schemathesis", "states", "edges"]    phases = ["examples", "coverage", "fuzzing", "stateful"]
     max_examples = 5    stateful_steps = 8    stateful_examples = 20    candidate_conformance = true
     relative_threshold = 20.0    absolute_threshold = 0.03   (Diffy's noise thresholds, percent)
     noise = true        noise_database_url = "postgresql://...legacy2"   (the second legacy instance's database
@@ -55,7 +55,7 @@ def options_from(settings: Settings) -> tuple[gate.GateOptions, dict[str, Any]]:
         return Path(value)
 
     if "sources" in raw:
-        opts.sources = names("sources", ("postman", "probes", "schemathesis"))
+        opts.sources = names("sources", ("postman", "probes", "schemathesis", "states", "edges"))
     if "phases" in raw:
         opts.phases = names("phases", PHASES)
     for key in ("max_examples", "stateful_steps", "stateful_examples"):

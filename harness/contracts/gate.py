@@ -5,7 +5,8 @@ Case sources, all sent through the fan-out so every request reaches legacy, lega
 - `postman`: the collection the real clients used, replayed as a flow (harness/replay);
 - `probes`: every operation once anonymously and once with a trailing slash (guards and the no-redirect rule);
 - `schemathesis`: every phase (examples, coverage, fuzzing, stateful links) of schemathesis 4 on the contract,
-  which also checks the legacy side's conformance (the responses it sees are legacy's).
+  which also checks the legacy side's conformance (the responses it sees are legacy's);
+- `states`: the statuses that need a state or a setting (guards, 409s, 413s, ranges, the rate-limit pass): states.py.
 The candidate's own conformance is a second schemathesis run straight against it.
 """
 from __future__ import annotations
@@ -38,7 +39,7 @@ class GateOptions:
     contract: Path = CONTRACT
     accepted: Path = ACCEPTED
     postman: Path | None = POSTMAN
-    sources: tuple[str, ...] = ("postman", "probes", "schemathesis")
+    sources: tuple[str, ...] = ("postman", "probes", "schemathesis", "states", "edges")
     phases: tuple[str, ...] = PHASES
     max_examples: int = 5
     stateful_steps: int = 8
@@ -62,6 +63,8 @@ class GateRun:
     skipped: list[str] = field(default_factory=list)
     accepted_hits: list[tuple[FieldVerdict, accepted_mod.Accepted]] = field(default_factory=list)
     wall_time: float = 0.0
+    #: side -> the documented (operation, status) pairs not reached, each with why (filled by `to_result`)
+    unreached: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)
 
 
 def side_for(name: str, target: Any) -> Side:
@@ -80,6 +83,14 @@ def seeded_path_params(seed: int = 0, scale: str = "small") -> dict[str, str]:
             "media_file_id": seeded_uuid(seed, "media_files", 0), "user_id": g.user_id(g.student_user(0)),
             "session_id": "00000000-0000-4000-8000-000000000000", "session_key": "probe-unknown-session",
             "category": "videos", "filename": "probe-missing.mp4"}
+
+
+def _draft_course(seed: int = 0, scale: str = "small") -> str:
+    """A course of the seed that stays a draft (the last one of the first instructor)."""
+    from harness.seed import SCALES, Graph
+
+    g = Graph(SCALES[scale], seed)
+    return next(g.course_id(c) for c in range(SCALES[scale].courses_per_instructor) if not g.is_published(c))
 
 
 def filler(params: dict[str, str]) -> Callable[[str], str]:
@@ -138,6 +149,17 @@ def run_gate(targets: dict[str, Any], options: GateOptions, progress: Callable[[
             _probe(fan, contract, fill)
         elif source == "schemathesis":
             result.conformance[PRIMARY] = _schemathesis(fan, options)
+        elif source == "states":
+            from . import states
+
+            params = seeded_path_params(options.seed)
+            params["draft_course_id"] = _draft_course(options.seed)
+            result.skipped += states.drive(fan.send, targets, contract, fill, params, say)
+        elif source == "edges":  # protocol edges no schema describes (edges.py), as the seeded admin
+            from harness.seed import accounts
+
+            from . import edges
+            edges.run(fan, contract, fill, accounts.ADMIN.email, accounts.ADMIN.password)
         fan.drain()
         result.sources[source] = fan.exchanges - before
 
@@ -150,8 +172,9 @@ def run_gate(targets: dict[str, Any], options: GateOptions, progress: Callable[[
         target = targets[name]
         if isinstance(target, str):
             result.routes[name] = probe_coverage(name, sides[name].send, contract, fill)
-        else:
-            result.routes[name] = coverage(name, target, contract)
+        else:  # a plain WSGI callable (no url_map, not Django) is probed like a URL target
+            result.routes[name] = coverage(name, target, contract,
+                                           probe=lambda n=name: probe_coverage(n, sides[n].send, contract, fill))
     result.wall_time = time.perf_counter() - started
     return result
 
@@ -253,26 +276,71 @@ def to_result(run_: GateRun, options: GateOptions, base_urls: dict[str, str] | N
         Metric("pairs_compared", "candidate", an.pairs, "pairs"),
         Metric("unexplained_differences", "candidate", unexplained, "fields", target="== 0", passed=unexplained == 0),
     ]
+    from .states import unreached as unreached_pairs
+
     for side in (PRIMARY, CANDIDATE):
         reached = {(op, status) for op, status in an.statuses.get(side, set()) if (op, status) in documented_statuses}
-        ops = {op.removesuffix(" (trailing slash)") for op, _ in an.statuses.get(side, set())
-               if not op.startswith("unmatched")}
+        # An operation is exercised (and credited as served) only by a documented status below 500: a side that
+        # answers only errors earns no coverage.
+        ops = {op for op, status in reached if status < 500}
+        sent_to = {op for op, _ in an.statuses.get(side, set()) if not op.startswith("unmatched")
+                   and not op.endswith(" (trailing slash)")}
         metric_side = "legacy" if side == PRIMARY else "candidate"
         metrics.append(Metric("operations_exercised", metric_side, len(ops), "operations",
                               target=f"{len(documented(contract))} documented"))
         metrics.append(Metric("status_codes_reached", metric_side, len(reached), "operation x status",
                               target=f"{len(documented_statuses)} documented"))
+        missed = unreached_pairs(documented_statuses, reached, run_.skipped)
+        run_.unreached[side] = missed
+        share = 100.0 * len(reached) / len(documented_statuses) if documented_statuses else 100.0
+        metrics.append(Metric("status_coverage", metric_side, round(share, 1), "%", target=">= 90"))
+        metrics.append(Metric("status_codes_unreached", metric_side, len(missed), "operation x status",
+                              evidence="findings status_unreached"))
+        for op, status, reason in missed:
+            findings.append(Finding(id=f"status-unreached:{side}:{op}:{status}", check="status_unreached",
+                                    severity=Severity.INFO, operation=op,
+                                    message=f"{side} never answered the documented {status}: {reason}",
+                                    evidence={"side": side, "status": status, "reason": reason}))
         cov = run_.routes.get(side)
         if cov is not None:
             total = len(documented(contract))
-            pct = 100.0 * (total - len(cov.unrouted)) / total if total else 100.0
+            # errored: routed, sent to, but never answered a documented non-5xx status (or, probed, answered one)
+            errored = set(cov.errored) | {label.split(" ", 1)[1] for label in sent_to - ops}
+            errored -= cov.unrouted
+            for route in sorted(errored):
+                findings.append(Finding(id=f"route:{side}:errored:{route}", check="route_errors",
+                                        severity=Severity.HIGH, operation=route,
+                                        message=f"{side} answered {route} only with a 5xx or an undocumented status: "
+                                                f"not credited as served",
+                                        evidence={"side": side, "how": cov.how,
+                                                  "statuses": sorted(cov.errored.get(route, ()))}))
+            served = total - len(cov.unrouted) - len(errored)
+            pct = 100.0 * served / total if total else 100.0
             metrics.append(Metric("documentation_coverage", metric_side, round(pct, 1), "%", target="100",
-                                  passed=not cov.unrouted and not cov.undocumented))
+                                  passed=not cov.unrouted and not cov.undocumented and not errored))
         report = run_.conformance.get(side)
         if report is not None:
             metrics.append(Metric("conformance_cases", metric_side, sum(report.cases.values()), "cases"))
     return AreaResult(area="contract", passed=gate(metrics, findings), metrics=metrics, findings=findings,
                       duration_s=round(run_.wall_time, 3))
+
+
+def _unreached_lines(unreached: dict[str, list[tuple[str, int, str]]]) -> list[str]:
+    """The documented (operation, status) pairs not reached, grouped by reason; once when both sides agree."""
+    groups = ([("legacy and candidate", unreached[PRIMARY])] if unreached.get(PRIMARY) == unreached.get(CANDIDATE)
+              else [(side, unreached.get(side, [])) for side in (PRIMARY, CANDIDATE)])
+    lines = []
+    for who, missed in groups:
+        if not missed:
+            continue
+        lines.append(f"  not reached on {who} ({len(missed)} documented operation x status):")
+        by_reason: dict[str, list[str]] = {}
+        for op, status, reason in missed:
+            by_reason.setdefault(reason, []).append(f"{op} -> {status}")
+        for reason, pairs in by_reason.items():
+            lines.append(f"    {reason}:")
+            lines.extend(f"      {pair}" for pair in pairs)
+    return lines
 
 
 def summary_lines(run_: GateRun, result: AreaResult) -> list[str]:
@@ -281,8 +349,10 @@ def summary_lines(run_: GateRun, result: AreaResult) -> list[str]:
              f"  cases sent {sum(run_.sources.values())} ("
              + ", ".join(f"{k} {v}" for k, v in run_.sources.items()) + f"); pairs compared {s['pairs_compared']}"]
     for m in result.metrics:
-        if m.id in {"operations_exercised", "status_codes_reached", "documentation_coverage", "conformance_cases"}:
+        if m.id in {"operations_exercised", "status_codes_reached", "status_coverage", "documentation_coverage",
+                    "conformance_cases"}:
             lines.append(f"  {m.side:<9} {m.id:<24} {m.value} {m.unit}" + (f" (of {m.target})" if m.target else ""))
+    lines += _unreached_lines(run_.unreached)
     blocking = [f for f in result.findings if f.severity in (Severity.CRITICAL, Severity.HIGH)]
     lines.append(f"  unexplained differences / failures: {len(blocking)}; accepted: {len(run_.accepted_hits)}")
     for f in blocking[:50]:

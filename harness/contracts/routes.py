@@ -1,9 +1,11 @@
 """Route coverage: the routes each app really serves against the contract's operations, both ways.
 
 An in-process Flask app is read from its url_map, a Django app from its URL resolver (the API views'
-allowed methods); a server reached by URL is probed (each documented operation must not be a 404/405
-with the unknown-route body). Paths outside the API (the Django admin, the local storage bucket) are
-listed but are not drift.
+allowed methods); a server reached by URL, and an in-process app whose routes cannot be listed (a plain
+WSGI callable), is probed (each documented operation must not be a 404/405 with the unknown-route body).
+A probed operation that answers a 5xx or a status the contract does not document for it is `errored`: it
+is not credited as served. Paths outside the API (the Django admin, the local storage bucket) are listed
+but are not drift.
 """
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ class RouteCoverage:
     undocumented: set[str] = field(default_factory=set)
     unrouted: set[str] = field(default_factory=set)
     outside_api: set[str] = field(default_factory=set)
+    #: routed operations that answered only a 5xx or an undocumented status ("METHOD /path" -> the statuses)
+    errored: dict[str, set[int]] = field(default_factory=dict)
 
 
 def documented(contract: dict[str, Any]) -> set[str]:
@@ -91,8 +95,14 @@ def routes_of(app: Any) -> tuple[str, set[str]]:
     raise TypeError(f"cannot list the routes of {type(app).__name__}; give the target as a URL to probe it")
 
 
-def coverage(side: str, app: Any, contract: dict[str, Any]) -> RouteCoverage:
-    how, routed = routes_of(app)
+def coverage(side: str, app: Any, contract: dict[str, Any], probe=None) -> RouteCoverage:
+    """`probe()`: the fallback for an app whose routes cannot be listed (else such an app is a TypeError)."""
+    try:
+        how, routed = routes_of(app)
+    except TypeError:
+        if probe is None:
+            raise
+        return probe()
     api = {r for r in routed if r.split(" ", 1)[1].startswith(API_PREFIXES)}
     docs = documented(contract)
     return RouteCoverage(side, how, api, undocumented=api - docs, unrouted=docs - api, outside_api=routed - api)
@@ -104,6 +114,7 @@ def probe_coverage(side: str, send, contract: dict[str, Any], fill) -> RouteCove
     from .exchange import Sent
 
     cov = RouteCoverage(side, "probe")
+    statuses = documented_statuses(contract)
     for op in sorted(documented(contract)):
         method, path = op.split(" ", 1)
         reply = send(Sent(method, fill(path), [("Content-Type", "application/json")], b"{}"))
@@ -111,4 +122,12 @@ def probe_coverage(side: str, send, contract: dict[str, Any], fill) -> RouteCove
         gone = reply.status == 405 or (reply.status == 404 and isinstance(body, dict)
                                        and (body.get("error") or {}).get("message") == "Resource not found")
         (cov.unrouted if gone else cov.routed).add(op)
+        if not gone and (reply.status >= 500 or reply.status not in statuses.get(op, set())):
+            cov.errored.setdefault(op, set()).add(reply.status)
     return cov
+
+
+def documented_statuses(contract: dict[str, Any]) -> dict[str, set[int]]:
+    """"METHOD /path" -> the response statuses the contract documents for it."""
+    return {f"{method.upper()} {path}": {int(c) for c in op.get("responses", {}) if str(c).isdigit()}
+            for path, item in contract["paths"].items() for method, op in item.items() if method in HTTP_METHODS}

@@ -92,10 +92,15 @@ class ApiView(APIView):
 
     def allow_header(self) -> str:
         """Flask's spelling: the route's methods plus HEAD (with GET) and OPTIONS, sorted."""
-        methods = {m.upper() for m in self.http_method_names if m not in {"options", "head", "trace"} and hasattr(self, m)}
+        return ", ".join(sorted(self.flask_methods()))
+
+    @classmethod
+    def flask_methods(cls) -> set[str]:
+        """The methods Flask routes here: the handlers', HEAD with GET, and OPTIONS."""
+        methods = {m.upper() for m in cls.http_method_names if m not in {"options", "head", "trace"} and hasattr(cls, m)}
         if "GET" in methods:
             methods.add("HEAD")
-        return ", ".join(sorted(methods | {"OPTIONS"}))
+        return methods | {"OPTIONS"}
 
     def options(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         # As Flask answers OPTIONS: 200, an empty body and the Allow header; no DRF metadata document.

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 import socketio
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
-from django.http.cookie import parse_cookie
+from reference_django.common.wire import parse_cookie
 from django.utils import timezone
 from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
 

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "reference_django.common.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Legacy's answers to what HTTP leaves to the server: first of repeated cookies, werkzeug's `//`, HEAD.
+    "reference_django.common.wire.LegacyWireMiddleware",
     # The local bucket (/_local-bucket/upload): storage beside the API, kept out of the URLconf.
     "reference_django.media.bucket.LocalBucketMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -138,6 +140,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_TOKEN": None,
     "DEFAULT_THROTTLE_CLASSES": [],
     "COERCE_DECIMAL_TO_STRING": False,
+    # JSON whatever the Accept header says (Flask never answers 406).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "reference_django.common.wire.IgnoreAccept",
 }
 
 # --- rate limits (API.md §1.9): switchable off for tests and load runs -------------------------------
