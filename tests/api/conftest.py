@@ -92,49 +92,7 @@ def internals(app) -> Internals:
                      run_task)
 
 
-# --- a recycled PostgreSQL database ------------------------------------------------------------------------
-# The API tests never change the schema, so instead of cloning the template for every test (CREATE DATABASE and
-# DROP DATABASE cost about a second together) each test process keeps one database and puts the seed rows back
-# before every test: TRUNCATE, then copy from a snapshot of the seeded tables kept in a schema of its own.
-
-SNAPSHOT = "seed_snapshot"
-
-
-@pytest.fixture(scope="session")
-def pg_recycled(request):
-    from tests.conftest import ENGINES, seeded_database  # noqa: F401 - the same template as every other test
-
-    with seeded_database(request, "postgres", None) as url:
-        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            tables = sa.inspect(conn).get_table_names()
-            conn.execute(sa.text(f'CREATE SCHEMA "{SNAPSHOT}"'))
-            for table in tables:
-                conn.execute(sa.text(f'CREATE TABLE "{SNAPSHOT}"."{table}" AS TABLE public."{table}"'))
-        yield url, engine, tables
-        engine.dispose()
-
-
-def _reset(engine: sa.Engine, tables: list[str]) -> None:
-    with engine.connect() as conn:  # connections a previous test left open would hold locks TRUNCATE waits for
-        conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                             "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
-    with engine.execution_options(isolation_level="READ COMMITTED").begin() as conn:
-        conn.execute(sa.text("SET LOCAL session_replication_role = replica"))  # rows go back in any order
-        conn.execute(sa.text("TRUNCATE " + ", ".join(f'public."{t}"' for t in tables)))
-        for table in tables:
-            conn.execute(sa.text(f'INSERT INTO public."{table}" SELECT * FROM "{SNAPSHOT}"."{table}"'))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path):
-    """The seeded database of tests/conftest.py's `db_url`, with PostgreSQL recycled between tests."""
-    if request.param == "sqlite":
-        from tests.conftest import seeded_database
-
-        with seeded_database(request, "sqlite", tmp_path) as url:
-            yield url
-        return
-    url, engine, tables = request.getfixturevalue("pg_recycled")
-    _reset(engine, tables)
-    yield url
+@pytest.fixture
+def db_url(recycled_db_url):
+    """The seeded database, PostgreSQL recycled between tests (tests/conftest.py `recycled_db_url`)."""
+    return recycled_db_url

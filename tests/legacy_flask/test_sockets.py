@@ -59,6 +59,12 @@ def flask_client_kwargs(handshake: Handshake) -> dict[str, Any]:
 
 
 @pytest.fixture
+def db_url(recycled_db_url):
+    """The seeded database, PostgreSQL recycled between tests (these tests change rows, never the schema)."""
+    return recycled_db_url
+
+
+@pytest.fixture
 def connect(app):
     """connect(token, transport="auth_packet", **kwargs of socketio.test_client) -> Sock."""
     opened: list = []

@@ -22,6 +22,12 @@ NEW_QUIZ = {"timestamp": 3, "question": "Cached?", "options": ["yes", "no"], "co
 
 
 @pytest.fixture
+def db_url(recycled_db_url):
+    """The seeded database, PostgreSQL recycled between tests (these tests change rows, never the schema)."""
+    return recycled_db_url
+
+
+@pytest.fixture
 def app(app_config):
     application = DjangoApp(app_config)
     yield application

@@ -3,6 +3,7 @@ Django candidate, both in-process on SQLite) passes and prints what it covered; 
 exit 1, naming the operation and the field."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,15 @@ def test_the_bundled_pair_passes_and_reports_its_coverage(tmp_path):
         assert needle in done.stdout, done.stdout
     latest = tmp_path / "reports" / "latest"
     assert {"contract.json", "contract.junit.xml", "contract.md"} <= {p.name for p in latest.iterdir()}
+    # At least 90 % of the documented (operation, status) pairs reached on both apps, the rest listed with reasons.
+    result = json.loads((latest / "contract.json").read_text())
+    coverage = {m["side"]: m["value"] for m in result["metrics"] if m["id"] == "status_coverage"}
+    assert coverage["legacy"] >= 90 and coverage["candidate"] >= 90, coverage
+    unreached = [f for f in result["findings"] if f["check"] == "status_unreached"]
+    unreached_count = {m["side"]: m["value"] for m in result["metrics"] if m["id"] == "status_codes_unreached"}
+    assert len(unreached) == unreached_count["legacy"] + unreached_count["candidate"]
+    assert all(f["evidence"]["reason"] for f in unreached)
+    assert "not reached on" in (latest / "contract.md").read_text()
 
 
 @pytest.mark.slow

@@ -4,13 +4,11 @@ candidate, each kind of fault it exists for: first-vs-last duplicate cookie, `//
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
 from harness.contracts import accepted as accepted_mod
 from harness.contracts import edges
-from harness.contracts.conformance import legacy_app, seeded_sqlite
 from harness.contracts.fanout import FanOut, OperationResolver, WsgiSide
 from harness.contracts.gate import ACCEPTED, GateOptions, filler, run_gate, seeded_path_params, to_result
 from harness.contracts.noise import Analyzer
@@ -20,33 +18,6 @@ from harness.seed import accounts
 
 CONTRACT = load_contract()
 FILL = filler(seeded_path_params())
-
-
-@pytest.fixture(scope="module")
-def seeded_file(tmp_path_factory):
-    return seeded_sqlite(tmp_path_factory.mktemp("edges") / "seeded.sqlite3").removeprefix("sqlite:///")
-
-
-@pytest.fixture
-def make_legacy(seeded_file, tmp_path):
-    def make(name: str):
-        path = tmp_path / f"{name}.sqlite3"
-        shutil.copy(seeded_file, path)
-        return legacy_app(f"sqlite:///{path}", tmp_path / f"uploads-{name}")
-    return make
-
-
-@pytest.fixture
-def django_candidate(seeded_file, tmp_path):
-    """The bundled candidate (reference_django) in-process on its own copy of the seed: its WSGI handler."""
-    from tests.apps import DjangoApp
-
-    path = tmp_path / "candidate.sqlite3"
-    shutil.copy(seeded_file, path)
-    app = DjangoApp({"DATABASE_URL": f"sqlite:///{path}", "RATELIMIT_ENABLED": False, "REDIS_URL": None,
-                     "UPLOAD_ROOT": str(tmp_path / "uploads-candidate"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:10000"})
-    yield app.wsgi
-    app.close()
 
 
 def unexplained(make_legacy, candidate) -> list[tuple[str, str, str]]:

@@ -2,34 +2,15 @@
 naming the operation and the field (or check)."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
-from harness.contracts.conformance import legacy_app, seeded_sqlite
 from harness.contracts.gate import GateOptions, run_gate, to_result
 from harness.core.results import Severity
+from tests.harness.contracts.conftest import blocking
 from tests.harness.contracts.faults import FAULTS
 
 FAST = ("postman", "probes")
-
-
-@pytest.fixture(scope="module")
-def seeded_file(tmp_path_factory):
-    return seeded_sqlite(tmp_path_factory.mktemp("gate") / "seeded.sqlite3").removeprefix("sqlite:///")
-
-
-@pytest.fixture
-def make_legacy(seeded_file, tmp_path):
-    def make(name: str):
-        path = tmp_path / f"{name}.sqlite3"
-        shutil.copy(seeded_file, path)
-        return legacy_app(f"sqlite:///{path}", tmp_path / f"uploads-{name}")
-    return make
-
-
-def blocking(result):
-    return [f for f in result.findings if f.severity in (Severity.CRITICAL, Severity.HIGH)]
 
 
 def gate_result(make_legacy, candidate, options: GateOptions):
@@ -39,8 +20,10 @@ def gate_result(make_legacy, candidate, options: GateOptions):
 
 
 def test_legacy_against_itself_reports_nothing(make_legacy, tmp_path):
-    options = GateOptions(phases=("examples", "fuzzing", "stateful"), max_examples=2, candidate_conformance=False,
-                          accepted=tmp_path / "none.yaml")
+    # The three request sources of breadth; states and edges are held to the same "nothing on a faithful pair" on
+    # the bundled pair (test_contract_command.py, test_edges.py, test_status_coverage.py).
+    options = GateOptions(sources=("postman", "probes", "schemathesis"), phases=("examples", "fuzzing", "stateful"),
+                          max_examples=2, candidate_conformance=False, accepted=tmp_path / "none.yaml")
     run, result = gate_result(make_legacy, make_legacy("candidate"), options)
     assert blocking(result) == [], [f.message for f in blocking(result)]
     assert result.passed

@@ -6,39 +6,19 @@ coverage."""
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 
-from harness.contracts.conformance import legacy_app, seeded_sqlite
 from harness.contracts.gate import GateOptions, run_gate, summary_lines, to_result
 from harness.contracts.states import UNREACHABLE, configured, unreached
-from harness.core.results import Severity
+from tests.harness.contracts.conftest import blocking
 from tests.harness.contracts.faults import ResponseRewriter
 
 ENROLL = "P21 POST /api/v1/student/courses/{course_id}/enroll"
 HEALTH = "P52 GET /health"
 PROFILE = "P13 GET /api/v1/user/profile"
-
-
-@pytest.fixture(scope="module")
-def seeded_file(tmp_path_factory):
-    return seeded_sqlite(tmp_path_factory.mktemp("status") / "seeded.sqlite3").removeprefix("sqlite:///")
-
-
-@pytest.fixture
-def make_legacy(seeded_file, tmp_path):
-    def make(name: str):
-        path = tmp_path / f"{name}.sqlite3"
-        shutil.copy(seeded_file, path)
-        return legacy_app(f"sqlite:///{path}", tmp_path / f"uploads-{name}")
-    return make
-
-
-def blocking(result):
-    return [f for f in result.findings if f.severity in (Severity.CRITICAL, Severity.HIGH)]
 
 
 def metrics_of(result):
