@@ -232,6 +232,18 @@ def _seed_error(error: SeedError) -> click.ClickException:
     return TargetError(str(error)) if isinstance(error, DatabaseUnreachable) else ConfigError(str(error))
 
 
+def _refusal(exc: BaseException) -> str:
+    """The innermost reason of a failed connection ("[Errno 111] Connection refused"), not urllib3's wrappers."""
+    seen: set[int] = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        inner = getattr(exc, "reason", None) or next((arg for arg in exc.args if isinstance(arg, BaseException)), None)
+        if not isinstance(inner, BaseException):
+            break
+        exc = inner
+    return str(exc).rsplit(": ", 1)[-1] or type(exc).__name__
+
+
 def _check_database(url: str) -> None:
     """Connect once before anything else, so that every way a database URL can fail gives its one line and exit
     code. A SQLite file that does not exist is left alone (the seed refuses it, --create-schema creates it)."""
@@ -407,8 +419,10 @@ def replay(base_url: str, collection: Path, admin_email: str, admin_password: st
         report = runner.run()
     except CollectionError as exc:
         raise ConfigError(str(exc)) from None
-    except (requests.ConnectionError, requests.Timeout) as exc:
-        raise TargetError(f"cannot reach {base}: {exc.__class__.__name__}") from None
+    except requests.Timeout:
+        raise TargetError(f"cannot reach {base}: no answer in time") from None
+    except requests.ConnectionError as exc:
+        raise TargetError(f"cannot reach {base}: {_refusal(exc)}") from None
     except requests.RequestException as exc:
         raise TargetError(f"{base} broke the exchange: {exc.__class__.__name__}") from None
     if as_json:

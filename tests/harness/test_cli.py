@@ -286,7 +286,7 @@ def test_serve_legacy_answers_over_http(runner, tmp_path):
 
 @pytest.mark.parametrize("base_url, code, reason", [
     ("http://10.1.2.3:5000", 2, "refusing to send requests to '10.1.2.3'"),
-    ("http://127.0.0.1:1", 3, "cannot reach http://127.0.0.1:1"),
+    ("http://127.0.0.1:1", 3, "cannot reach http://127.0.0.1:1: [Errno 111] Connection refused"),
 ])
 def test_replay_refuses_remote_hosts_and_reports_unreachable_ones(runner, base_url, code, reason):
     result = runner.invoke(cli.main, ["replay", "--base-url", base_url])
