@@ -8,7 +8,6 @@ from types import ModuleType
 from typing import Any, Callable
 
 import pytest
-import sqlalchemy as sa
 
 from tests.apps import build_app, close_app
 from tests.conftest import SqlCounter
