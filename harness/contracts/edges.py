@@ -23,8 +23,8 @@ Kinds:
 - `header-dup`: X-Requested-With / Accept twice; `accept-odd`: Accept: application/xml and text/html;
 - `query-dup`: every documented query parameter twice (a valid value, then another); `query-empty`: `?` and
   `?=&&`; `query-bytes`: a percent-encoded non-UTF-8 byte in a query value;
-- `path-double-slash` (`//` inside the path), `path-leading-double-slash` (`//` at the start; sent as
-  `/%2F...`, which every WSGI server decodes to the same PATH_INFO), `path-empty-var` (each path variable
+- `path-double-slash` (`//` inside the path), `path-leading-double-slash` (`//` at the start, sent
+  as is: every side gets the raw path, fanout.py), `path-empty-var` (each path variable
   empty), `path-percent` (one unreserved letter percent-encoded), `path-case` (upper-cased), `path-dot`
   (`/./` and `/x/../`), `path-bytes` (a non-UTF-8 byte in a path variable), `path-trailing-slash`
   (authenticated; the anonymous one is in `probes`), `path-double-trailing-slash`;
@@ -166,7 +166,7 @@ def plan(contract: dict[str, Any], fill: Callable[[str], str], token: str) -> li
         if not any(o.template == op.template and o.method == "GET" for o in ops) and i % 3 == 0:
             add("head", "HEAD", op.path)  # a path without GET: 405 and its Allow
         if i % 3 == 0:
-            add("path-leading-double-slash", op.method, "/%2F" + op.path.lstrip("/"), headers, body)
+            add("path-leading-double-slash", op.method, "//" + op.path.lstrip("/"), headers, body)
             quoted = _quote_letter(op.path)
             if quoted:
                 add("path-percent", op.method, quoted, headers, body)

@@ -23,39 +23,80 @@ class Side(Protocol):
     def send(self, sent: Sent) -> Reply: ...
 
 
+#: What every side is sent when the case generator sent no Host: one value for all, so absolute URLs a side builds
+#: from it compare equal whether the side runs in-process or behind a server on some port.
+DEFAULT_HOST = "localhost"
+#: The peer address every side sees: a server on loopback sees this, and an in-process app is told the same.
+PEER_ADDRESS = "127.0.0.1"
+
+
 class WsgiSide:
-    """An in-process WSGI app, called without a cookie jar (the caller's Cookie header is forwarded as sent)."""
+    """An in-process WSGI app, called without a cookie jar (the caller's Cookie header is forwarded as sent), with
+    the environ a WSGI server would build from the same bytes on the wire: PATH_INFO is the raw path decoded
+    (`//health` stays `//health`, `/a/./b` stays `/a/./b`), REMOTE_ADDR is loopback."""
 
     def __init__(self, name: str, app: Any) -> None:
-        from werkzeug.test import Client
-
         self.name, self.app = name, app
-        self._client = Client(app, use_cookies=False)
 
     def send(self, sent: Sent) -> Reply:
+        from urllib.parse import unquote_to_bytes
+
+        from werkzeug.test import EnvironBuilder, run_wsgi_app
+
         path, _, query = sent.path.partition("?")
-        resp = self._client.open(path, method=sent.method, query_string=query, headers=sent.headers,
-                                 data=sent.body or None, follow_redirects=False)
+        headers = list(sent.headers)
+        if not any(k.lower() == "host" for k, _ in headers):
+            headers.append(("Host", DEFAULT_HOST))
+        builder = EnvironBuilder(path="/", method=sent.method, query_string=query, headers=headers,
+                                 data=sent.body or None, environ_base={"REMOTE_ADDR": PEER_ADDRESS})
         try:
-            return Reply(resp.status_code, list(resp.headers.items()), resp.get_data())
+            environ = builder.get_environ()
         finally:
-            resp.close()
+            builder.close()
+        environ["PATH_INFO"] = unquote_to_bytes(path or "/").decode("latin-1")
+        if not sent.body and sent.method.upper() in HttpSide.WITH_BODY:
+            environ["CONTENT_LENGTH"] = "0"  # what a client, and so HttpSide, sends with an empty POST
+        environ["RAW_URI"] = environ["REQUEST_URI"] = sent.path or "/"
+        # The app is called with this environ as it stands (the test client would rebuild it from a URL and read
+        # a leading `//` as a host).
+        app_iter, status, response_headers = run_wsgi_app(self.app, environ, buffered=True)
+        try:
+            body = b"".join(app_iter)
+        finally:
+            getattr(app_iter, "close", lambda: None)()
+        return Reply(int(status.split(" ", 1)[0]), list(response_headers.items()), body)
 
 
 class HttpSide:
-    """A server reached over HTTP (spawned by the harness or external)."""
+    """A server reached over HTTP (spawned by the harness or external), sent exactly the request's bytes: the path
+    as given (no dot-segment or slash normalisation, which HTTP libraries apply), the headers as given and nothing
+    added (no User-Agent, no Accept-Encoding), the same Host as every other side."""
+
+    WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
     def __init__(self, name: str, base_url: str, timeout: float = 30.0) -> None:
-        import urllib3
-
-        self.name, self.base_url = name, base_url.rstrip("/")
-        self._http = urllib3.PoolManager(timeout=timeout, retries=False)
+        parts = urlsplit(base_url)
+        self.name, self.base_url, self.timeout = name, base_url.rstrip("/"), timeout
+        self._host, self._port, self._prefix = parts.hostname or "127.0.0.1", parts.port or 80, parts.path.rstrip("/")
 
     def send(self, sent: Sent) -> Reply:
-        headers = {k: v for k, v in sent.headers if k.lower() not in {"host", "content-length"}}
-        resp = self._http.request(sent.method, self.base_url + sent.path, headers=headers, body=sent.body or None,
-                                  redirect=False, preload_content=True)
-        return Reply(resp.status, list(resp.headers.items()), resp.data)
+        import http.client
+
+        conn = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
+        try:
+            conn.putrequest(sent.method, self._prefix + (sent.path or "/"), skip_host=True, skip_accept_encoding=True)
+            headers = [(k, v) for k, v in sent.headers if k.lower() != "content-length"]
+            if not any(k.lower() == "host" for k, _ in headers):
+                headers.insert(0, ("Host", DEFAULT_HOST))
+            for key, value in headers:
+                conn.putheader(key, value)
+            if sent.body or sent.method.upper() in self.WITH_BODY:
+                conn.putheader("Content-Length", str(len(sent.body)))
+            conn.endheaders(sent.body or None)
+            resp = conn.getresponse()
+            return Reply(resp.status, resp.getheaders(), resp.read())
+        finally:
+            conn.close()
 
 
 def operation_label(op: dict[str, Any], method: str, template: str) -> str:
@@ -77,7 +118,7 @@ class OperationResolver:
         self._routes = sorted(routes, key=lambda r: r[0])
 
     def __call__(self, method: str, path: str) -> str:
-        bare = urlsplit(path).path
+        bare = path.split("?", 1)[0].split("#", 1)[0]  # not urlsplit: a leading `//` is a path here, not a host
         for _, regex, m, label in self._routes:
             if m == method.upper() and regex.match(bare):
                 return label
