@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import shlex
 import tempfile
 from collections.abc import Callable, Iterator
@@ -35,7 +34,7 @@ from harness.core.errors import ConfigError, TargetError
 from harness.core.results import AreaResult
 from harness.core.runs import Run
 
-from .cli import data, run_folder, write_result
+from .cli import _emit as emit, data, run_folder
 from .migrate import PATHS, DjangoCommands, check_runnable
 
 if TYPE_CHECKING:
@@ -66,11 +65,7 @@ def _commands(manage: str, settings_module: str) -> DjangoCommands:
 
 
 def _emit(result: AreaResult, as_json: bool, run: Run | None, text: str) -> None:
-    path = write_result(run, result)
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, default=str))
-    else:
-        click.echo(text + (f"\nResult: {path}" if path else ""))
+    emit(result, as_json, run, text)
     if not result.passed:
         raise SystemExit(EXIT_GATE_FAILED)
 
