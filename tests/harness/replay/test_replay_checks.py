@@ -134,4 +134,4 @@ def test_a_refused_connection_is_exit_3():
     result = CliRunner().invoke(cli.main, ["replay", "--base-url", f"http://127.0.0.1:{port}"])
 
     assert result.exit_code == 3, result.output
-    assert result.stderr.strip() == f"Error: cannot reach http://127.0.0.1:{port}: ConnectionError"
+    assert result.stderr.strip() == f"Error: cannot reach http://127.0.0.1:{port}: [Errno 111] Connection refused"
