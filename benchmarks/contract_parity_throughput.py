@@ -83,10 +83,10 @@ def main(phases: str, max_examples: int, http: bool) -> None:
     from harness.contracts.conformance import Identities, legacy_app, load_schema, narrowed, run, seeded_sqlite
     from harness.contracts.exchange import Sent
     from harness.contracts.fanout import FanOut, HttpSide, OperationResolver, WsgiSide
-    from harness.core.targets import http_forwarder
     from harness.contracts.gate import CANDIDATE, NOISE, PRIMARY
     from harness.contracts.noise import Analyzer
     from harness.contracts.routes import load_contract
+    from harness.core.targets import http_forwarder
 
     phase_list = tuple(p for p in phases.split(",") if p)
     work = Path(tempfile.mkdtemp(prefix="parity-bench-"))

@@ -24,7 +24,6 @@ import sqlalchemy as sa
 
 from harness.core import command as core_command
 from harness.core import discover_areas, registered_areas, run_areas, select_areas
-from harness.core.urlguard import UnsafeUrl, check_base_url, require_loopback_host
 from harness.core.command import (  # the exit codes have one home; area commands import them from here too
     EXIT_GATE_FAILED,
     EXIT_UNREACHABLE,
@@ -33,6 +32,7 @@ from harness.core.command import (  # the exit codes have one home; area command
     common_options,
     harness_errors,
 )
+from harness.core.urlguard import UnsafeUrl, check_base_url, require_loopback_host
 from harness.seed import (
     SCALES,
     DatabaseUnreachable,
@@ -46,6 +46,7 @@ from harness.seed import (
     planned_rows,
     seed_database,
 )
+
 
 class ConfigError(click.ClickException):
     """A usage or configuration problem: bad URL, unreachable database, missing schema, ..."""

@@ -2,7 +2,7 @@
 their instructors' counters batch-loaded, and CourseDetail with the visibility rules of API.md §2."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 
@@ -10,7 +10,6 @@ from . import db, serializers
 from .access import can_access, is_owner
 from .auth.identity import Identity
 from .models import Course, CourseSection, Video
-
 
 
 def instructor_stats(instructor_ids: Iterable[str]) -> dict[str, tuple[int, int]]:

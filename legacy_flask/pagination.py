@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Response
 from sqlalchemy.orm import Session
 
-from .validation import parse_query, Int
+from .validation import Int, parse_query
 
 MAX_LIMIT = 100
 

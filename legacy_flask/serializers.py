@@ -5,9 +5,10 @@ Casing is frozen per module (API.md §1.2): User, Session and Role are snake_cas
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from .models import Course, CourseSection, MediaFile, Quiz, Review, Role, User, UserSession, Video
 
@@ -16,7 +17,7 @@ def iso(dt: datetime | None) -> str | None:
     """ISO-8601 UTC with the `Z` suffix; microseconds only when present. SQLite's naive values are UTC."""
     if dt is None:
         return None
-    dt = dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    dt = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
     return dt.isoformat().replace("+00:00", "Z")
 
 

@@ -7,8 +7,9 @@ does (§1.6), so a logout or a suspension also ends the socket's rights.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from numbers import Real
-from typing import Any, Callable
+from typing import Any
 
 from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, SocketIO, disconnect, emit, join_room, leave_room, rooms

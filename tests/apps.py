@@ -39,7 +39,7 @@ class DjangoClient(Client):
 class _Config(dict):
     """`app.config[...] = value` on the Django app changes the live Django setting, as on Flask."""
 
-    def __init__(self, owner: "DjangoApp", values: dict[str, Any]) -> None:
+    def __init__(self, owner: DjangoApp, values: dict[str, Any]) -> None:
         super().__init__(values)
         self._owner = owner
 
@@ -107,7 +107,7 @@ class DjangoApp:
         return DjangoClient(self.wsgi)
 
     @contextmanager
-    def count_sql(self) -> Iterator["QueryLog"]:
+    def count_sql(self) -> Iterator[QueryLog]:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 

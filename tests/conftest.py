@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -345,7 +346,7 @@ class SqlCounter:
     def _record(self, _conn, _cursor, statement, _params, _context, _executemany) -> None:
         self.statements.append(statement)
 
-    def __enter__(self) -> "SqlCounter":
+    def __enter__(self) -> SqlCounter:
         sa.event.listen(self.engine, "before_cursor_execute", self._record)
         return self
 

@@ -3,13 +3,23 @@ tests and supplies the fixtures they use (`connect`, `sock`, `callers`, the logg
 its own transport (Flask-SocketIO's test client for legacy, a live uvicorn for Django)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from harness.seed import accounts
-from tests.socket_expectations import (CHAT_BAD_CHANGES, CONNECTED, JOIN_COURSE_BAD_PAYLOADS, JOIN_VIDEO_BAD_PAYLOADS,
-                                       JOINED, PROGRESS_BAD_CHANGES, TRANSPORTS, chat_body, error_of, progress_body)
+from tests.socket_expectations import (
+    CHAT_BAD_CHANGES,
+    CONNECTED,
+    JOIN_COURSE_BAD_PAYLOADS,
+    JOIN_VIDEO_BAD_PAYLOADS,
+    JOINED,
+    PROGRESS_BAD_CHANGES,
+    TRANSPORTS,
+    chat_body,
+    error_of,
+    progress_body,
+)
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
@@ -137,12 +147,12 @@ def test_chat_message_reaches_everyone_in_the_video_room_sender_included(chat_ro
 
 def test_chat_message_without_a_timestamp_gets_the_server_time(chat_room):
     video_id, learner, teacher, _ = chat_room
-    before = datetime.now(timezone.utc).replace(microsecond=0)
+    before = datetime.now(UTC).replace(microsecond=0)
     learner.emit("send_chat_message", {"video_id": video_id, "message": "hi"})
     (name, payload), = teacher.events()
     stamp = payload["timestamp"]
     assert name == "new_chat_message" and stamp.endswith("Z")
-    assert before <= datetime.fromisoformat(stamp.replace("Z", "+00:00")) <= datetime.now(timezone.utc)
+    assert before <= datetime.fromisoformat(stamp.replace("Z", "+00:00")) <= datetime.now(UTC)
 
 
 @pytest.mark.parametrize("changes, fragment", CHAT_BAD_CHANGES)

@@ -4,9 +4,10 @@ tests/reference_django/test_sockets.py assert the same behaviour through their o
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 import sqlalchemy as sa
@@ -36,7 +37,7 @@ TRANSPORTS: dict[str, Callable[[str], Handshake]] = {
 # --- handshakes REST would reject: each takes (student caller, SQLAlchemy session on the test DB) ------------
 
 def _foreign_signature(student, db) -> Handshake:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     claims = {"sub": student.user["id"], "sid": student.session_id, "type": "access", "email": student.user["email"],
               "roles": ["student"], "iat": int(now.timestamp()), "exp": int((now + timedelta(hours=1)).timestamp())}
     return Handshake(auth={"token": jwt.encode(claims, "another-secret-another-secret-0123456789", algorithm="HS256")})

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -20,7 +20,7 @@ from moto import mock_aws
 
 BUCKET = "unpuzzle-test-media"
 KEY = "videos/user-1/session-1_clip.mp4"
-NOW = datetime(2025, 8, 21, 18, 30, tzinfo=timezone.utc)
+NOW = datetime(2025, 8, 21, 18, 30, tzinfo=UTC)
 FIELD_NAMES = {"key", "Content-Type", "policy", "x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature"}
 LOCAL_SECRET = "s3cret"
 PUBLIC_BASE_URL = "http://api.test/"
@@ -140,7 +140,7 @@ class S3StorageContract:
             yield make_s3(cdn_base_url="https://cdn.test/")
 
     def test_s3_presigned_post_pins_type_size_and_expiry(self, s3):
-        before = datetime.now(timezone.utc).replace(microsecond=0)
+        before = datetime.now(UTC).replace(microsecond=0)
         post = s3.presigned_post(KEY, "video/webm")
         assert FIELD_NAMES <= set(post.fields)
         assert post.fields["key"] == KEY and post.fields["Content-Type"] == "video/webm"
@@ -149,7 +149,7 @@ class S3StorageContract:
         assert {"Content-Type": "video/webm"} in policy["conditions"]
         assert ["content-length-range", 1, 524_288_000] in policy["conditions"]
         assert {"bucket": BUCKET} in policy["conditions"]
-        expires = datetime.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        expires = datetime.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         assert timedelta(seconds=3599) <= expires - before <= timedelta(seconds=3601)
 
     def test_s3_upload_then_head_then_delete(self, storage, s3):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import UTC
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -164,13 +165,13 @@ def compare_bodies(primary: Reply, other: Reply) -> dict[str, Difference]:
 
 
 def _moment(value: Any):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     if not isinstance(value, str) or not 8 <= len(value) <= 40:
         return None
     basic = _BASIC_TIME.fullmatch(value)
     if basic:  # 20261126T104538Z (AWS signatures)
-        return datetime(*map(int, basic.groups()), tzinfo=timezone.utc)
+        return datetime(*map(int, basic.groups()), tzinfo=UTC)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

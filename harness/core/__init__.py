@@ -8,14 +8,22 @@ An area is `(run, settings, targets) -> AreaResult`, registered with `@register_
 """
 from __future__ import annotations
 
-from .areas import (Area, AreaFunction, discover_areas, register_area, registered_areas, run_area, run_areas,
-                    select_areas)
+from . import smoke  # noqa: F401 - registers the built-in `targets` area
+from .areas import (
+    Area,
+    AreaFunction,
+    discover_areas,
+    register_area,
+    registered_areas,
+    run_area,
+    run_areas,
+    select_areas,
+)
 from .config import Settings, TargetSettings, load_settings
 from .errors import ConfigError, HarnessError, TargetError
 from .results import AreaResult, Finding, Metric, Severity, gate, latest_run, read_area, write_area
 from .runs import Run, new_run
 from .targets import Target, Targets, open_targets
-from . import smoke  # noqa: E402,F401 - registers the built-in `targets` area
 
 __all__ = [
     "Area",

@@ -38,8 +38,8 @@ from urllib.parse import urlsplit
 
 from werkzeug.test import Client
 
-from harness.seed import (DatabaseUnreachable, SeedError, database_url as parse_database_url, open_database,
-                          seed_database)
+from harness.seed import DatabaseUnreachable, SeedError, open_database, seed_database
+from harness.seed import database_url as parse_database_url
 from harness.seed.writer import SEED_TABLES
 
 from .config import Settings, TargetSettings, ensure_importable_from_cwd, render

@@ -18,7 +18,7 @@ import contextlib
 import json
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -110,7 +110,7 @@ def schema_command(legacy_db: str, candidate_db: str, tables: tuple[str, ...], a
     """Compare the two schemas by definition: tables, columns, keys, constraints, indexes, sequences."""
     from .schema import check_selection, diff, reflect
 
-    started, clock = datetime.now(timezone.utc), time.perf_counter()
+    started, clock = datetime.now(UTC), time.perf_counter()
     selected = _split(tables)
     ignored = _split(ignore_table, "--ignore-table") or []
     with harness_errors():
@@ -228,7 +228,7 @@ def rows_command(legacy_db: str, candidate_db: str, tables: tuple[str, ...], as_
     """Compare the rows of each table by primary key: counts, checksummed key ranges, then single rows."""
     from .rows import RowsOptions, diff_rows
 
-    started, clock = datetime.now(timezone.utc), time.perf_counter()
+    started, clock = datetime.now(UTC), time.perf_counter()
     options = RowsOptions(workers=workers, bisection_factor=bisection_factor, leaf_rows=leaf_rows,
                           max_seconds=max_seconds, max_differences=max_differences,
                           rules=_rules(tolerance, precision, uuid_column, ignore_column), keys=_keys(key),

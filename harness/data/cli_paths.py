@@ -34,7 +34,8 @@ from harness.core.errors import ConfigError, TargetError
 from harness.core.results import AreaResult
 from harness.core.runs import Run
 
-from .cli import _emit as emit, data, run_folder
+from .cli import _emit as emit
+from .cli import data, run_folder
 from .migrate import PATHS, DjangoCommands, check_runnable
 
 if TYPE_CHECKING:

@@ -58,7 +58,8 @@ def open_engine(url: str | sa.URL, **engine_options: Any) -> sa.Engine:
 def connect_error(where: str, exc: BaseException, backend: str) -> DataInputError | DatabaseUnreachable:
     """A failed first connection by the harness's one rule (harness.seed.connection_error): DataInputError
     (exit 2) when the URL is at fault, DatabaseUnreachable (exit 3) when the server could not be reached."""
-    from harness.seed import DatabaseUnreachable as ServerDown, connection_error
+    from harness.seed import DatabaseUnreachable as ServerDown
+    from harness.seed import connection_error
 
     error = connection_error(where, exc, backend)
     return DatabaseUnreachable(str(error)) if isinstance(error, ServerDown) else DataInputError(str(error))

@@ -29,14 +29,14 @@ import math
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .connect import DataInputError
 from .types import CanonicalType
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PRECISIONS = {"us": 1, "ms": 1_000, "s": 1_000_000}
 _PG_TRUNC = {"ms": "milliseconds", "s": "second"}
 _DURATION = re.compile(r"^\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>us|µs|ms|s|m|min|h)\s*$")
@@ -168,7 +168,7 @@ class Normaliser:
             value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         if not isinstance(value, datetime):
             raise TypeError(value)
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
     @staticmethod
     def _date(value: Any) -> str:

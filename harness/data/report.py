@@ -5,7 +5,7 @@ a command or query that reproduces each finding."""
 from __future__ import annotations
 
 import shlex
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from harness.core.results import AreaResult, Finding, Metric
@@ -25,7 +25,7 @@ def to_area_result(*, legacy: str, candidate: str, started: datetime | None = No
 
     `fail_on` is the least schema severity that fails the gate (allow-listed differences never do).
     `targets` are the core targets' descriptions when the area runs inside `harness verify`."""
-    started = started or datetime.now(timezone.utc)
+    started = started or datetime.now(UTC)
     findings: list[Finding] = []
     metrics: list[Metric] = []
     passed = True

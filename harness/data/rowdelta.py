@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -159,7 +159,7 @@ class Normaliser:
         if not fresh:
             return "<time>"
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)  # both apps store UTC (SCHEMA.md §0)
+            value = value.replace(tzinfo=UTC)  # both apps store UTC (SCHEMA.md §0)
         if (self.started - value).total_seconds() > NOW_SLACK_S:
             return "<earlier>"
         ahead = (value - self.finished).total_seconds()

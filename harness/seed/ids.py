@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 #: Every seeded timestamp is an offset from here, so reseeding never depends on the clock.
-EPOCH = datetime(2025, 1, 6, 9, 0, 0, tzinfo=timezone.utc)
+EPOCH = datetime(2025, 1, 6, 9, 0, 0, tzinfo=UTC)
 
 
 def seeded_uuid(seed: int, table: str, n: int | str) -> str:

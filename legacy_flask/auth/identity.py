@@ -3,9 +3,10 @@ enforce CSRF on cookie-authenticated unsafe requests, and the role/permission gu
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable, Literal
+from datetime import UTC, datetime
+from typing import Literal
 
 import sqlalchemy as sa
 from flask import g, request
@@ -79,10 +80,10 @@ def grants(user_id: str) -> tuple[frozenset[str], frozenset[str]]:
 
 def active_session(session_id: str) -> UserSession:
     s = db.session().get(UserSession, session_id)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if s is None or s.is_deleted or not s.is_active or s.revoked_at is not None:
         raise Unauthorized("Session has been revoked", code="SESSION_REVOKED")
-    refresh_exp = s.refresh_expires_at if s.refresh_expires_at.tzinfo else s.refresh_expires_at.replace(tzinfo=timezone.utc)
+    refresh_exp = s.refresh_expires_at if s.refresh_expires_at.tzinfo else s.refresh_expires_at.replace(tzinfo=UTC)
     if refresh_exp < now:
         raise Unauthorized("Session has expired", code="SESSION_REVOKED")
     return s

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
@@ -22,7 +22,7 @@ def _secret() -> str:
 def issue(user_id: str, session_id: str, email: str, roles: list[str], kind: str,
           now: datetime | None = None) -> tuple[str, datetime]:
     """A signed token of `kind` ('access' or 'refresh') and its expiry."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     ttl = current_app.config["ACCESS_TOKEN_TTL" if kind == "access" else "REFRESH_TOKEN_TTL"]
     exp = now + timedelta(seconds=ttl)
     claims = {"sub": user_id, "sid": session_id, "type": kind, "email": email, "roles": roles,

@@ -7,7 +7,7 @@ SCHEMA.md is the authority: VARCHAR(36) application-generated UUID keys, TIMESTA
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -24,7 +24,7 @@ def new_id() -> str:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def fk(target: str, ondelete: str, **kw) -> sa.ForeignKey:

@@ -18,8 +18,18 @@ from ..api import Api, ApiResource
 from ..auth.identity import authenticated, current
 from ..envelope import ok
 from ..errors import Forbidden, invalid_field
-from ..models import (AIChat, Course, CourseProgress, CourseRecommendation, Enrollment, Quiz, Video, VideoProgress,
-                      new_id, utcnow)
+from ..models import (
+    AIChat,
+    Course,
+    CourseProgress,
+    CourseRecommendation,
+    Enrollment,
+    Quiz,
+    Video,
+    VideoProgress,
+    new_id,
+    utcnow,
+)
 from ..serializers import iso
 from ..validation import Nested, Number, Str, StrList, parse_body, parse_query
 from .instructor import owned_course, video_and_course
@@ -240,7 +250,7 @@ class LearningPath(ApiResource):
                 CourseRecommendation.course_id == Course.id, CourseRecommendation.user_id == uid,
                 CourseRecommendation.is_deleted.is_(False), CourseRecommendation.is_dismissed.is_(False),
                 sa.or_(CourseRecommendation.expires_at.is_(None), CourseRecommendation.expires_at > now)))
-            
+
             .where(Course.is_deleted.is_(False), Course.is_published.is_(True), Course.instructor_id != uid,
                    Course.id.not_in(sa.select(Enrollment.course_id).where(mine)))
             .order_by(CourseRecommendation.score.desc(), Course.id).limit(RECOMMENDED_STEPS)).all()

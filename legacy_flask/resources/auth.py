@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import request
@@ -148,7 +148,7 @@ class Sessions(ApiResource):
     @authenticated
     def get(self):
         ident = current()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         rows = db.session().scalars(sa.select(UserSession).where(
             UserSession.user_id == ident.user_id, UserSession.is_active.is_(True), UserSession.is_deleted.is_(False),
             UserSession.refresh_expires_at > now,

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 
 from .. import db, serializers
-from ..access import (can_access, course_or_404, get_or_404, is_owner, media_or_404, require_media_owner,
-                      require_owner)
+from ..access import can_access, course_or_404, get_or_404, is_owner, media_or_404, require_media_owner, require_owner
 from ..api import Api, ApiResource
 from ..auth.identity import authenticated, current
 from ..course_views import course_sections

@@ -7,8 +7,8 @@ from flask import current_app, jsonify
 from .. import db
 from ..api import Api, ApiResource
 from ..auth.identity import public
-from ..serializers import iso
 from ..models import utcnow
+from ..serializers import iso
 
 
 class Health(ApiResource):

@@ -12,8 +12,9 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, contains_eager, lazyload

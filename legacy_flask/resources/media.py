@@ -7,7 +7,7 @@ backend's upload target is the local bucket (`legacy_flask.bucket`), not an API 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -21,7 +21,15 @@ from ..envelope import ok
 from ..errors import ApiError, InvalidRequest, NotFound, invalid_field
 from ..models import MediaFile, UploadSession, Video, new_id, utcnow
 from ..pagination import page_params, paged, paginate
-from ..storage import (MAX_UPLOAD_BYTES, PRESIGN_EXPIRY_SECONDS, ObjectMissing, StorageError, backend_for, media_backend, sanitized_filename)
+from ..storage import (
+    MAX_UPLOAD_BYTES,
+    PRESIGN_EXPIRY_SECONDS,
+    ObjectMissing,
+    StorageError,
+    backend_for,
+    media_backend,
+    sanitized_filename,
+)
 from ..tasks import process_media, send
 from ..validation import Int, Str, StrList, Uuid, is_uuid, parse_body, parse_query
 
@@ -36,7 +44,7 @@ SORT_COLUMNS = {"created": MediaFile.created_at, "updated": MediaFile.updated_at
 
 def _aware(dt: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; every stored time is UTC."""
-    return dt.replace(tzinfo=timezone.utc) if dt is not None and dt.tzinfo is None else dt
+    return dt.replace(tzinfo=UTC) if dt is not None and dt.tzinfo is None else dt
 
 
 def storage_key(user_id: str, session_key: str, filename: str) -> str:

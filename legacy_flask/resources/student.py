@@ -6,8 +6,8 @@ writes once. Socket.IO events (API.md §4.2) are emitted only after the commit.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy import orm

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import sqlalchemy as sa
 from flask import current_app, request, send_file

@@ -17,10 +17,13 @@ from reference_django.common.envelope import ok
 from reference_django.common.exceptions import InvalidRequest, NotFound, Unauthorized
 from reference_django.common.fields import Email, Obj, Str
 from reference_django.common.views import ApiView
+
 from . import selectors, services, tokens
 from .cookies import clear_auth_cookies, set_auth_cookies
 from .models import User, UserSession
-from .serializers import role as role_out, session as session_out, user as user_out
+from .serializers import role as role_out
+from .serializers import session as session_out
+from .serializers import user as user_out
 
 MIN_PASSWORD_LENGTH = 8
 ROLE_NAMES = ("student", "instructor", "admin")

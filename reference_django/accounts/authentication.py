@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from reference_django.common.exceptions import Forbidden, Unauthorized
+
 from . import tokens
 from .models import User, UserSession
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from reference_django.common.model_fields import JSONField
 from reference_django.common.models import BaseModel, IdModel, LiveManager, TransactionNow
+
 from . import hashers
 
 ADMIN_ROLE = "admin"

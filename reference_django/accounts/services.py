@@ -7,7 +7,7 @@ together: the session row, the user's login columns (and a re-hashed password) a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +18,7 @@ from reference_django.common.access import record_activity
 from reference_django.common.exceptions import Conflict, InvalidRequest, Unauthorized
 from reference_django.common.models import new_id
 from reference_django.courses import cache as course_cache
+
 from . import hashers, selectors, tokens
 from .authentication import Identity, active_session, check_user, grants
 from .models import Role, User, UserActivity, UserRole, UserSession
@@ -56,7 +57,7 @@ class Login:
 
 
 def token_pair(user: User, session_id: str, role_names: list[str]) -> TokenPair:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     access, access_exp = tokens.issue(user.id, session_id, user.email, role_names, "access", now)
     refresh, refresh_exp = tokens.issue(user.id, session_id, user.email, role_names, "refresh", now)
     return TokenPair(access, access_exp, refresh, refresh_exp, now)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
@@ -32,7 +32,7 @@ def issue(user_id: str, session_id: str, email: str, roles: list[str], kind: str
           now: datetime | None = None) -> tuple[str, datetime]:
     """A signed token of `kind` ('access' or 'refresh') and its expiry (`now` + lifetime, unrounded, as
     legacy stores it). One `now` for a pair keeps both tokens and `expires_in` consistent."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     token = KINDS[kind]()
     token.set_iat(at_time=now)
     token.set_exp(from_time=now, lifetime=lifetime(kind))

@@ -20,6 +20,7 @@ from reference_django.common.serializers import iso
 from reference_django.common.views import ApiView
 from reference_django.courses import selectors as course_selectors
 from reference_django.courses.models import Course
+
 from . import selectors, services, stub
 from .models import AIChat
 

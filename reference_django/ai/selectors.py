@@ -9,8 +9,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Avg, Case, Count, Exists, F, FilteredRelation, IntegerField, OuterRef, Q, Subquery, \
-    Sum, Value, When
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from reference_django.common.exceptions import NotFound
@@ -18,6 +31,7 @@ from reference_django.common.fields import is_uuid
 from reference_django.courses.models import Course, Quiz, Video
 from reference_django.learning.models import Enrollment, VideoProgress
 from reference_django.learning.selectors import ENROLLED_STATUSES
+
 from . import stub
 from .models import AIChat
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from reference_django.accounts.models import User
 from reference_django.common.models import new_id
 from reference_django.courses.models import Video
+
 from . import stub
 from .models import AIChat
 

@@ -7,6 +7,7 @@ from django.db import models
 
 from reference_django.accounts.authentication import Identity
 from reference_django.accounts.models import UserActivity
+
 from .exceptions import Forbidden, NotFound
 from .fields import is_uuid
 

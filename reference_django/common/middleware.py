@@ -2,7 +2,7 @@
 and django-csp set the other security headers (see settings)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse

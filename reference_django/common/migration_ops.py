@@ -21,7 +21,8 @@ migration must repeat `SetForeignKeyOnDelete` for the FKs of the tables it touch
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from django.db import NotSupportedError, models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor

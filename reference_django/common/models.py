@@ -7,7 +7,8 @@ the seed) get it too.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import models
 from django.db.models import F, Func

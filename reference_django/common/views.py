@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reference_django.accounts.authentication import UNSAFE_METHODS, Identity, check_csrf
+
 from . import ratelimit
 from .exceptions import ApiError, Forbidden, Unauthorized
 

@@ -16,7 +16,8 @@ depend on. Django decides each of these differently by default; this middleware 
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse

@@ -15,15 +15,28 @@ from reference_django.accounts.authentication import Identity
 from reference_django.common import parsing
 from reference_django.common.access import is_owner
 from reference_django.common.envelope import ok
-from reference_django.common.fields import (Bool, Int, List, Nested, Number, Obj, QuerySerializer, Str, StrList,
-                                            Uuid, is_uuid)
+from reference_django.common.fields import (
+    Bool,
+    Int,
+    List,
+    Nested,
+    Number,
+    Obj,
+    QuerySerializer,
+    Str,
+    StrList,
+    Uuid,
+    is_uuid,
+)
 from reference_django.common.pagination import MAX_LIMIT, page_params, paged, paginate
 from reference_django.common.serializers import iso
 from reference_django.common.views import ApiView
 from reference_django.learning.serializers import review as review_out
+
 from . import cache, selectors, services
 from .models import Course, Video
-from .serializers import course_detail, video as video_out
+from .serializers import course_detail
+from .serializers import video as video_out
 
 DIFFICULTIES = ("beginner", "intermediate", "advanced")
 STATUSES = ("draft", "published", "unpublished", "archived")

@@ -21,7 +21,8 @@ import hashlib
 import json
 import logging
 import time
-from typing import Any, Callable, Literal, TypeVar
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache

@@ -10,8 +10,15 @@ from rest_framework.response import Response
 
 from reference_django.accounts.authentication import Identity
 from reference_django.common import parsing
-from reference_django.common.access import (can_access, course_or_404, is_owner, media_or_404, require_media_owner,
-                                            require_owner, section_or_404)
+from reference_django.common.access import (
+    can_access,
+    course_or_404,
+    is_owner,
+    media_or_404,
+    require_media_owner,
+    require_owner,
+    section_or_404,
+)
 from reference_django.common.envelope import ok
 from reference_django.common.exceptions import Forbidden
 from reference_django.common.fields import Bool, Int, List, Str, Uuid
@@ -19,6 +26,7 @@ from reference_django.common.views import ApiView
 from reference_django.media import selectors as media_selectors
 from reference_django.media.models import MediaFile
 from reference_django.media.serializers import media_brief, media_file
+
 from . import content_services as services
 from .models import CourseSection
 from .selectors import course_sections

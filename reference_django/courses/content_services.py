@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from reference_django.media.models import MediaFile
 from reference_django.media.selectors import section_files
+
 from . import cache as course_cache
 from .models import Course, CourseSection
-
 
 #: The body's camelCase names -> the section's columns.
 SECTION_COLUMNS = {"title": "title", "description": "description", "order": "order",

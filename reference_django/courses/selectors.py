@@ -2,10 +2,23 @@
 instructors' counters batch-loaded, and CourseDetail with the visibility rules of API.md §2."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
-from django.db.models import (Count, Exists, Expression, F, FilteredRelation, Func, IntegerField, OuterRef, Prefetch, Q,
-                              QuerySet, Subquery, Sum)
+from django.db.models import (
+    Count,
+    Exists,
+    Expression,
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
@@ -17,6 +30,7 @@ from reference_django.common.exceptions import NotFound
 from reference_django.common.fields import is_uuid
 from reference_django.learning.models import Enrollment, Review
 from reference_django.media.models import MediaFile
+
 from . import serializers
 from .models import Course, CourseSection, Quiz, Video
 

@@ -1,11 +1,13 @@
 """Course-module response objects of API.md §2 (camelCase), with the visibility rules of §2."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from reference_django.accounts.models import User
 from reference_django.common.serializers import iso
+
 from .models import Course, CourseSection, Quiz, Video
 
 

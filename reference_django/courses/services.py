@@ -22,6 +22,7 @@ from reference_django.common import events
 from reference_django.common.access import require_media_owner
 from reference_django.common.exceptions import Conflict, InvalidRequest, VersionConflict, invalid_field
 from reference_django.common.models import new_id
+
 from . import cache, selectors
 from .models import Course, CourseSection, Quiz, Video
 

@@ -18,6 +18,7 @@ from reference_django.common.serializers import iso
 from reference_django.common.views import ApiView
 from reference_django.courses import selectors as course_selectors
 from reference_django.courses.models import Video
+
 from . import selectors, services
 from .models import QuizAttempt, VideoProgress
 from .serializers import review as review_payload

@@ -6,11 +6,23 @@ legacy app does: `FilteredRelation` joins the caller's own rows onto the course 
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
-from django.db.models import Case, Count, FilteredRelation, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, \
-    Value, When
+from django.db.models import (
+    Case,
+    Count,
+    FilteredRelation,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from reference_django.accounts.authentication import Identity
@@ -18,6 +30,7 @@ from reference_django.common.access import is_owner
 from reference_django.common.exceptions import Forbidden, NotFound
 from reference_django.common.fields import is_uuid
 from reference_django.courses.models import Course, Quiz, Video
+
 from .models import CourseProgress, Enrollment, QuizAttempt, Review, VideoProgress
 
 #: Enrollment states that give access to a course (a dropped or expired one does not).

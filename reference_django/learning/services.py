@@ -22,6 +22,7 @@ from reference_django.common import events
 from reference_django.common.models import BaseModel
 from reference_django.courses import cache as course_cache
 from reference_django.courses.models import Course, Quiz
+
 from .models import CourseProgress, Enrollment, QuizAttempt, Review, VideoProgress
 from .selectors import Learning, completion, completion_counts, percent
 

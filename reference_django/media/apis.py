@@ -11,14 +11,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from reference_django.common import parsing
-from reference_django.common.access import (can_access, course_or_404, media_or_404, require_media_owner,
-                                            require_owner, video_or_404)
+from reference_django.common.access import (
+    can_access,
+    course_or_404,
+    media_or_404,
+    require_media_owner,
+    require_owner,
+    video_or_404,
+)
 from reference_django.common.envelope import ok
 from reference_django.common.exceptions import Forbidden, InvalidRequest, NotFound, Unauthorized, invalid_field
 from reference_django.common.fields import Int, QuerySerializer, Str, StrList, Uuid
 from reference_django.common.pagination import page_params, paged, paginate
 from reference_django.common.views import ApiView
 from reference_django.courses.models import Course
+
 from . import selectors, services
 from .models import MediaFile, UploadSession
 from .serializers import file_size_formatted, media_file

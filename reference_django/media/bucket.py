@@ -10,12 +10,19 @@ legacy bucket app renders them.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from reference_django.common.exceptions import (ApiError, Forbidden, InvalidRequest, NotFound, error_response,
-                                                invalid_field)
+from reference_django.common.exceptions import (
+    ApiError,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    error_response,
+    invalid_field,
+)
+
 from .storage import LOCAL_BUCKET_MOUNT, LOCAL_RECEIVER_PATH, LocalBackend, PolicyViolation, media_backend
 from .uploads import read_multipart
 

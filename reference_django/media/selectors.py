@@ -3,14 +3,15 @@ and the media of course sections. Each returns in one query."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from reference_django.common.exceptions import NotFound
 from reference_django.common.fields import is_uuid
+
 from .models import MediaFile, UploadSession
 
 FILE_TYPES = ("video", "audio", "image", "document")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from reference_django.common.serializers import iso
+
 from .models import MediaFile
 
 

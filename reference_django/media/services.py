@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any, Iterator
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -21,13 +22,22 @@ from reference_django.common.exceptions import ApiError, InvalidRequest, Version
 from reference_django.common.models import new_id
 from reference_django.courses import cache as course_cache
 from reference_django.courses.models import Course, Video
+
 from . import selectors
 from .models import MediaFile, UploadSession
-from .storage import (PRESIGN_EXPIRY_SECONDS, ObjectMissing, PresignedPost, StorageBackend, StorageError, backend_for,
-                      local_backend, media_backend, sanitized_filename)
+from .storage import (
+    PRESIGN_EXPIRY_SECONDS,
+    ObjectMissing,
+    PresignedPost,
+    StorageBackend,
+    StorageError,
+    backend_for,
+    local_backend,
+    media_backend,
+    sanitized_filename,
+)
 from .tasks import process_media, send
 from .uploads import Upload
-
 
 log = logging.getLogger(__name__)
 

@@ -25,10 +25,11 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, Mapping, Protocol
+from typing import IO, Any, Protocol
 
 from django.conf import settings
 from django.core.files import File
@@ -174,7 +175,7 @@ class LocalBackend:
         return path.stat().st_size if path.is_file() else declared_size
 
     def presigned_post(self, key: str, content_type: str, *, now: datetime | None = None) -> PresignedPost:
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         datestamp, amz_date = now.strftime("%Y%m%d"), now.strftime("%Y%m%dT%H%M%SZ")
         credential = f"{self.access_key}/{datestamp}/{self.region}/s3/aws4_request"
         expiration = (now + timedelta(seconds=PRESIGN_EXPIRY_SECONDS)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -204,11 +205,11 @@ class LocalBackend:
             raise PolicyViolation("The request signature does not match", forbidden=True)
         try:
             policy = json.loads(base64.b64decode(policy_b64, validate=True))
-            expires = datetime.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+            expires = datetime.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
             conditions = list(policy["conditions"])
         except (ValueError, KeyError, TypeError):
             raise PolicyViolation("The policy is malformed", forbidden=True) from None
-        if expires < (now or datetime.now(timezone.utc)):
+        if expires < (now or datetime.now(UTC)):
             raise PolicyViolation("The policy has expired", forbidden=True)
         size_range = _check_conditions(conditions, {**form, "bucket": self.bucket})
         try:

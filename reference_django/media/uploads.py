@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 
 from reference_django.common.exceptions import PayloadTooLarge, invalid_field
+
 from .serializers import file_size_formatted
 from .storage import UnsafePath, safe_relative, sanitized_filename
 

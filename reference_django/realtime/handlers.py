@@ -9,25 +9,31 @@ the room changes and emits stay on the server's event loop.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from numbers import Real
 from types import SimpleNamespace
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 import socketio
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
-from reference_django.common.wire import parse_cookie
 from django.utils import timezone
 from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
 
-from reference_django.accounts.authentication import (Identity, Via, active_session, for_session, identify,
-                                                      presented_token)
+from reference_django.accounts.authentication import (
+    Identity,
+    Via,
+    active_session,
+    for_session,
+    identify,
+    presented_token,
+)
 from reference_django.common.access import can_access, course_or_404, is_owner, video_or_404
 from reference_django.common.events import course_room, instructor_room, video_room
 from reference_django.common.exceptions import ApiError, Forbidden, InvalidRequest, NotFound
 from reference_django.common.serializers import iso
+from reference_django.common.wire import parse_cookie
 
 JOINED = "Joined successfully"
 

@@ -3,9 +3,10 @@
 `app` (callers, `db`) follow automatically."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from harness.seed import accounts
-from legacy_flask.models import (AIChat, Course, CourseProgress, CourseRecommendation, Enrollment, Video, VideoProgress,
-                                 utcnow)
+from legacy_flask.models import (
+    AIChat,
+    Course,
+    CourseProgress,
+    CourseRecommendation,
+    Enrollment,
+    Video,
+    VideoProgress,
+    utcnow,
+)
 from tests.conftest import SUMMARY_KEYS, data, error
 
 AI = "/api/v1/ai"
@@ -310,8 +318,8 @@ def test_engagement_of_a_course_without_students(instructor):
 def live(rec: CourseRecommendation) -> bool:
     expires = rec.expires_at
     if expires is not None and expires.tzinfo is None:  # SQLite hands back naive UTC
-        expires = expires.replace(tzinfo=timezone.utc)
-    return not rec.is_dismissed and (expires is None or expires > datetime.now(timezone.utc))
+        expires = expires.replace(tzinfo=UTC)
+    return not rec.is_dismissed and (expires is None or expires > datetime.now(UTC))
 
 
 def expected_path(db, user_id: str) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from harness.seed import accounts
-from legacy_flask.models import User, UserPermission, UserSession, Permission
+from legacy_flask.models import Permission, User, UserPermission, UserSession
 from tests.conftest import SESSION_KEYS, USER_KEYS
 
 

@@ -10,7 +10,17 @@ import sqlalchemy as sa
 
 from harness.seed import accounts
 from legacy_flask.models import Course, CourseRecommendation, Review, User, utcnow
-from tests.conftest import DETAIL_KEYS, INSTRUCTOR_KEYS, QUIZ_PUBLIC_KEYS, REVIEW_KEYS, SECTION_KEYS, SUMMARY_KEYS, VIDEO_KEYS, data, error
+from tests.conftest import (
+    DETAIL_KEYS,
+    INSTRUCTOR_KEYS,
+    QUIZ_PUBLIC_KEYS,
+    REVIEW_KEYS,
+    SECTION_KEYS,
+    SUMMARY_KEYS,
+    VIDEO_KEYS,
+    data,
+    error,
+)
 
 COURSES = "/api/v1/courses"
 RECOMMENDED = "/api/v1/courses/recommended"

@@ -82,7 +82,8 @@ def test_accept_is_not_negotiated(app):
 def test_the_candidate_reads_any_cookie_header_as_legacy_does():
     """Property: for any Cookie header built from the characters that decide its grammar (blanks, `=`, `;`, `,`,
     quotes, backslashes), the candidate's parser gives what legacy's (werkzeug's) gives, first value winning."""
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
     from werkzeug.http import parse_cookie as legacy_parse
 
     from reference_django.common.wire import parse_cookie

@@ -6,8 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from harness.seed import accounts
-from legacy_flask.models import (Course, CourseProgress, Enrollment, Quiz, QuizAttempt, Review, Video,
-                                 VideoProgress)
+from legacy_flask.models import Course, CourseProgress, Enrollment, Quiz, QuizAttempt, Review, Video, VideoProgress
 from tests.conftest import REVIEW_KEYS, data, error
 
 STUDENT = "/api/v1/student"

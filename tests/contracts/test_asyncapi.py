@@ -13,10 +13,11 @@ import ast
 import copy
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -377,7 +378,7 @@ class Stage:
         with self.app.app_context():
             token, _ = tokens.issue(user["id"], self.student.session_id, user["email"],
                                     [r["name"] for r in user["roles"]], "access",
-                                    now=datetime.now(timezone.utc) - timedelta(hours=2))
+                                    now=datetime.now(UTC) - timedelta(hours=2))
         return token
 
     def rest(self, caller, method: str, path: str, **kw: Any) -> None:

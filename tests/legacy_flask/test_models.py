@@ -108,8 +108,8 @@ def test_every_foreign_key_column_has_an_index(engine):
 
 
 def test_partial_unique_index_allows_section_rows_but_one_course_level_row(app, db, seeded):
-    from legacy_flask.models import CourseProgress
     from harness.seed import accounts
+    from legacy_flask.models import CourseProgress
 
     user = seeded.user_id(accounts.STUDENT2)
     course = seeded.open_course

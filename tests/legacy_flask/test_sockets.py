@@ -2,34 +2,45 @@
 of §4.1 and the server events of §4.2, on both database engines."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from harness.seed import accounts
 from legacy_flask.auth import tokens
-from legacy_flask.events import course_room, emit as server_emit, instructor_room, video_room
+from legacy_flask.events import course_room, instructor_room, video_room
+from legacy_flask.events import emit as server_emit
 from legacy_flask.extensions import socketio
-from tests.socket_expectations import (CONNECTED, COURSE_MEMBERS, COURSE_OUTSIDERS, JOINED,
-                                       REJECTED_HANDSHAKES, TRANSPORTS, VIDEO_ACCESS, Handshake, error_of,
-                                       handshake_id)
 from tests.socket_behaviour import (  # noqa: F401 - the shared behaviours, collected here with this module's fixtures
+    chat_room,
+    progress_rooms,
+    test_a_revoked_session_loses_the_socket_at_its_next_event,
+    test_chat_message_reaches_everyone_in_the_video_room_sender_included,
+    test_chat_message_reports_bad_payloads_and_sends_nothing,
+    test_chat_message_without_a_timestamp_gets_the_server_time,
     test_connect_accepts_a_valid_token_on_every_transport,
     test_connect_refuses_an_invalid_token_on_every_transport,
-    test_a_revoked_session_loses_the_socket_at_its_next_event,
     test_join_course_reports_a_missing_parameter_or_an_unknown_room,
-    test_leave_course_without_a_course_id_is_an_error,
     test_join_video_announces_the_newcomer_to_the_others_only,
     test_join_video_reports_a_missing_parameter_or_an_unknown_room,
-    progress_rooms,
+    test_leave_course_without_a_course_id_is_an_error,
+    test_video_progress_from_an_outsider_is_refused,
     test_video_progress_reaches_the_instructor_room_only,
     test_video_progress_reports_bad_payloads_and_sends_nothing,
-    test_video_progress_from_an_outsider_is_refused,
-    chat_room,
-    test_chat_message_reaches_everyone_in_the_video_room_sender_included,
-    test_chat_message_without_a_timestamp_gets_the_server_time,
-    test_chat_message_reports_bad_payloads_and_sends_nothing,
+)
+from tests.socket_expectations import (
+    CONNECTED,
+    COURSE_MEMBERS,
+    COURSE_OUTSIDERS,
+    JOINED,
+    REJECTED_HANDSHAKES,
+    TRANSPORTS,
+    VIDEO_ACCESS,
+    Handshake,
+    error_of,
+    handshake_id,
 )
 
 
@@ -103,7 +114,7 @@ def issue(app, caller, kind: str = "access", age: timedelta = timedelta(0)) -> s
     user = caller.user
     with app.app_context():
         token, _ = tokens.issue(user["id"], caller.session_id, user["email"], [r["name"] for r in user["roles"]],
-                                kind, now=datetime.now(timezone.utc) - age)
+                                kind, now=datetime.now(UTC) - age)
     return token
 
 

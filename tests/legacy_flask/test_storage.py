@@ -8,8 +8,7 @@ from flask import Flask
 from moto import mock_aws
 
 from legacy_flask import storage
-from legacy_flask.storage import (LocalBackend, S3Backend, backend_for, build_backend, local_storage,
-                                  media_backend)
+from legacy_flask.storage import LocalBackend, S3Backend, backend_for, build_backend, local_storage, media_backend
 from tests.storage_backends import BUCKET, LOCAL_SECRET, PUBLIC_BASE_URL, LocalStorageContract, S3StorageContract
 
 

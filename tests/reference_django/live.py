@@ -75,7 +75,7 @@ class LiveServer:
             time.sleep(0.1)
         raise RuntimeError(f"uvicorn did not serve /health within 60 s:\n{log.read_text()}")
 
-    def test_client(self) -> "HttpClient":
+    def test_client(self) -> HttpClient:
         return HttpClient(self.base_url)
 
     def publish(self, event: str, payload: Any, room: str) -> None:
@@ -169,7 +169,7 @@ class LiveSock:
             self._received.append((event, args[0] if args else None))
             self._arrived.notify_all()
 
-    def connect(self, handshake: Handshake) -> "LiveSock":
+    def connect(self, handshake: Handshake) -> LiveSock:
         url = self.server.base_url + (f"?{handshake.query}" if handshake.query else "")
         try:
             self.client.connect(url, headers=handshake.headers, auth=handshake.auth, transports=["polling"],

@@ -6,7 +6,7 @@ both apps in tests/api/test_courses.py.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa

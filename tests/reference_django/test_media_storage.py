@@ -24,10 +24,16 @@ from storages.backends.s3 import S3Storage  # noqa: E402
 from reference_django.config.celery import app as celery_app  # noqa: E402
 from reference_django.config.storages import storages_setting  # noqa: E402
 from reference_django.media import storage  # noqa: E402
-from reference_django.media.storage import (LocalBackend, S3Backend, backend_for, local_backend,  # noqa: E402
-                                            media_backend)
-from tests.storage_backends import (BUCKET, KEY, LOCAL_SECRET, NOW, PUBLIC_BASE_URL, LocalStorageContract,  # noqa: E402
-                                    S3StorageContract)
+from reference_django.media.storage import LocalBackend, S3Backend, backend_for, local_backend, media_backend  # noqa: E402
+from tests.storage_backends import (  # noqa: E402
+    BUCKET,
+    KEY,
+    LOCAL_SECRET,
+    NOW,
+    PUBLIC_BASE_URL,
+    LocalStorageContract,
+    S3StorageContract,
+)
 
 
 def s3_storages(*, endpoint_url: str | None = None, region: str = "us-east-1") -> dict:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -21,25 +21,35 @@ import sqlalchemy as sa
 from harness.seed import accounts
 from tests.conftest import ENGINES, Caller, flushed_redis, seeded_database
 from tests.reference_django.live import LiveServer, LiveSock
-from tests.socket_expectations import (CONNECTED, COURSE_MEMBERS, COURSE_OUTSIDERS, JOINED,
-                                       REJECTED_HANDSHAKES, TRANSPORTS, VIDEO_ACCESS, Handshake, chat_body,
-                                       error_of, handshake_id)
 from tests.socket_behaviour import (  # noqa: F401 - the shared behaviours, collected here with this module's fixtures
+    chat_room,
+    progress_rooms,
+    test_a_revoked_session_loses_the_socket_at_its_next_event,
+    test_chat_message_reaches_everyone_in_the_video_room_sender_included,
+    test_chat_message_reports_bad_payloads_and_sends_nothing,
+    test_chat_message_without_a_timestamp_gets_the_server_time,
     test_connect_accepts_a_valid_token_on_every_transport,
     test_connect_refuses_an_invalid_token_on_every_transport,
-    test_a_revoked_session_loses_the_socket_at_its_next_event,
     test_join_course_reports_a_missing_parameter_or_an_unknown_room,
-    test_leave_course_without_a_course_id_is_an_error,
     test_join_video_announces_the_newcomer_to_the_others_only,
     test_join_video_reports_a_missing_parameter_or_an_unknown_room,
-    progress_rooms,
+    test_leave_course_without_a_course_id_is_an_error,
+    test_video_progress_from_an_outsider_is_refused,
     test_video_progress_reaches_the_instructor_room_only,
     test_video_progress_reports_bad_payloads_and_sends_nothing,
-    test_video_progress_from_an_outsider_is_refused,
-    chat_room,
-    test_chat_message_reaches_everyone_in_the_video_room_sender_included,
-    test_chat_message_without_a_timestamp_gets_the_server_time,
-    test_chat_message_reports_bad_payloads_and_sends_nothing,
+)
+from tests.socket_expectations import (
+    CONNECTED,
+    COURSE_MEMBERS,
+    COURSE_OUTSIDERS,
+    JOINED,
+    REJECTED_HANDSHAKES,
+    TRANSPORTS,
+    VIDEO_ACCESS,
+    Handshake,
+    chat_body,
+    error_of,
+    handshake_id,
 )
 
 # The room names of API.md §4, spelled out here: the test must not borrow them from the app it checks.
@@ -129,7 +139,7 @@ def probe(server: LiveServer, *rooms: str) -> None:
 
 
 def expired_token(server: LiveServer, caller: Caller) -> str:
-    now = datetime.now(timezone.utc) - timedelta(hours=2)
+    now = datetime.now(UTC) - timedelta(hours=2)
     claims = {"sub": caller.user["id"], "sid": caller.session_id, "type": "access", "email": caller.user["email"],
               "roles": ["student"], "iat": int(now.timestamp()), "exp": int((now + timedelta(hours=1)).timestamp()),
               "jti": str(uuid.uuid4())}

@@ -2,11 +2,12 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+from django.conf import settings
+from django.db import migrations, models
+
 import reference_django.accounts.models
 import reference_django.common.model_fields
 import reference_django.common.models
-from django.conf import settings
-from django.db import migrations, models
 
 
 class Migration(migrations.Migration):

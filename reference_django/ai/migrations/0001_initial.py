@@ -2,10 +2,11 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import reference_django.common.model_fields
-import reference_django.common.models
 from django.conf import settings
 from django.db import migrations, models
+
+import reference_django.common.model_fields
+import reference_django.common.models
 
 
 class Migration(migrations.Migration):

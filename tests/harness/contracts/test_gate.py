@@ -2,7 +2,6 @@
 naming the operation and the field (or check)."""
 from __future__ import annotations
 
-
 import pytest
 
 from harness.contracts.gate import GateOptions, run_gate, to_result

@@ -9,8 +9,19 @@ import uuid
 import jsonschema
 import pytest
 
-from harness.core import (AreaResult, ConfigError, Finding, Metric, TargetError, discover_areas, open_targets,
-                          register_area, registered_areas, run_area, select_areas)
+from harness.core import (
+    AreaResult,
+    ConfigError,
+    Finding,
+    Metric,
+    TargetError,
+    discover_areas,
+    open_targets,
+    register_area,
+    registered_areas,
+    run_area,
+    select_areas,
+)
 from harness.core.areas import Area
 from harness.core.results import SCHEMA_PATH
 from harness.core.smoke import check_targets

@@ -18,14 +18,13 @@ from click.testing import CliRunner
 from werkzeug.datastructures import Headers
 from werkzeug.test import run_wsgi_app
 
+import harness.data.cli_paths  # noqa: E402,F401 - registers cross-write on the `data` group
 from harness.core.results import SCHEMA_PATH, latest_run
 from harness.data.cli import data
 from harness.data.connect import DatabaseUnreachable, DataInputError
 from harness.data.crosswrite import CrossWriteOptions, check_cross_write
 from harness.data.crosswrite_journey import JOURNEY
 from tests.apps import build_app, close_app
-
-import harness.data.cli_paths  # noqa: E402,F401 - registers cross-write on the `data` group
 
 #: The writable resources of the issue, each of which the journey must write through both apps.
 RESOURCES = {"user.signup", "user.profile", "user.delete", "session.login", "session.revoke", "role.assign",

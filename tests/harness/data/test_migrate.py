@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+import harness.data.cli_paths  # noqa: E402,F401 - registers migrate-check on the `data` group
 from harness.core.results import SCHEMA_PATH, latest_run
 from harness.data import migrate
 from harness.data.census import take_census
@@ -20,8 +21,6 @@ from harness.data.connect import DataInputError
 from harness.data.migrate import DjangoCommands, MigrateOptions, check_migration
 from harness.seed import accounts
 from tests.scratch_databases import empty_database_beside, orphan_statements
-
-import harness.data.cli_paths  # noqa: E402,F401 - registers migrate-check on the `data` group
 
 
 @pytest.fixture

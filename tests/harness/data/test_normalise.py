@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,7 @@ import pytest
 from harness.data.normalise import ColumnRule, Normaliser, RuleError, parse_tolerance, row_hash
 from harness.data.types import compare_types, parse_type
 
-UTC = timezone.utc
+UTC = UTC
 T = datetime(2025, 1, 6, 10, 0, 0, tzinfo=UTC)
 
 

@@ -11,6 +11,7 @@ from harness.data import rows as rows_module
 from harness.data.normalise import ColumnRule, parse_tolerance
 from harness.data.rows import RowsOptions, TableRows, diff_rows
 
+
 def scalar(url: str, sql: str):
     engine = sa.create_engine(url)
     try:

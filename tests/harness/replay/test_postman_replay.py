@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
-from harness.replay.postman import Reply, extract, load_collection
+from harness.replay.postman import Reply, WsgiTransport, extract, load_collection
 from harness.replay.unpuzzle_flow import UnpuzzleReplay
-from harness.replay.postman import WsgiTransport
 from harness.seed import accounts
 
 COLLECTION = Path(__file__).resolve().parents[3].parent / "shared" / "legacy-api" / "unpuzzle-postman-collection.json"

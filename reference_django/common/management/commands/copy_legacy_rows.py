@@ -23,7 +23,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -216,7 +216,7 @@ def converter(field: models.Field, source: BaseDatabaseWrapper, target: BaseData
             return None
         value = field.to_python(value)
         if isinstance(value, datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)  # the legacy DDL stores UTC (SCHEMA.md §0)
+            value = value.replace(tzinfo=UTC)  # the legacy DDL stores UTC (SCHEMA.md §0)
         return field.get_db_prep_save(value, connection=target)
 
     return through_field
