@@ -18,7 +18,8 @@ def instructor_stats(instructor_ids: Iterable[str]) -> dict[str, tuple[int, int]
     if not ids:
         return {}
     rows = db.session().execute(
-        sa.select(Course.instructor_id, sa.func.count(Course.id), sa.func.coalesce(sa.func.sum(Course.enrollment_count), 0))
+        sa.select(Course.instructor_id, sa.func.count(Course.id),
+                  sa.func.coalesce(sa.func.sum(Course.enrollment_count), 0))
         .where(Course.instructor_id.in_(ids), Course.is_deleted.is_(False), Course.is_published.is_(True))
         .group_by(Course.instructor_id))
     stats = {i: (0, 0) for i in ids}

@@ -71,7 +71,8 @@ def course_summary(c: Course, *, instructor_stats: tuple[int, int] = (0, 0)) -> 
     return {
         "id": c.id, "title": c.title, "description": c.description, "shortDescription": c.short_description,
         "thumbnailUrl": c.thumbnail_url,
-        "instructor": instructor_ref(c.instructor, courses_count=instructor_stats[0], students_count=instructor_stats[1]),
+        "instructor": instructor_ref(c.instructor, courses_count=instructor_stats[0],
+                                     students_count=instructor_stats[1]),
         "price": money(c.price), "currency": c.currency, "duration": c.duration, "difficulty": c.difficulty,
         "language": c.language, "category": c.category, "tags": list(c.tags or []), "videos": [],
         "enrollmentCount": c.enrollment_count, "rating": float(c.rating), "ratingCount": c.rating_count,

@@ -41,6 +41,8 @@ from werkzeug.utils import secure_filename
 MAX_UPLOAD_BYTES = 524_288_000  # 500 MB: the content-length-range upper bound of API.md §3.9
 PRESIGN_EXPIRY_SECONDS = 3600
 SIGV4_ALGORITHM = "AWS4-HMAC-SHA256"
+#: The fields a POST to the local receiver must carry, in the order a missing one is named.
+POST_FIELDS = ("key", "policy", "x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature")
 LOCAL_BUCKET = "local"
 #: Where the local bucket (legacy_flask.bucket) is mounted beside the API, and its upload endpoint.
 LOCAL_BUCKET_MOUNT = "/_local-bucket"
@@ -195,44 +197,70 @@ class LocalBackend:
 
     def verify_post(self, form: Mapping[str, str], *, now: datetime | None = None) -> PostPolicy:
         """Check a POST to the local receiver the way S3 checks one: signature, expiry, conditions."""
-        missing = [f for f in ("key", "policy", "x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature")
-                   if not form.get(f)]
+        missing = [name for name in POST_FIELDS if not form.get(name)]
         if missing:
             raise PolicyViolation(f"Missing form field '{missing[0]}'")
-        policy_b64 = form["policy"]
-        datestamp = form["x-amz-credential"].split("/")[1] if form["x-amz-credential"].count("/") == 4 else ""
-        expected = sigv4_signature(self._secret, policy_b64, datestamp, self.region)
-        if form["x-amz-algorithm"] != SIGV4_ALGORITHM or not hmac.compare_digest(expected, form["x-amz-signature"]):
-            raise PolicyViolation("The request signature does not match", forbidden=True)
-        try:
-            policy = json.loads(base64.b64decode(policy_b64, validate=True))
-            expires = datetime.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-            conditions = list(policy["conditions"])
-        except (ValueError, KeyError, TypeError):
-            raise PolicyViolation("The policy is malformed", forbidden=True) from None
-        if expires < (now or datetime.now(UTC)):
-            raise PolicyViolation("The policy has expired", forbidden=True)
-        values = {**form, "bucket": self.bucket}
-        size_range = (1, MAX_UPLOAD_BYTES)
-        for cond in conditions:
-            if isinstance(cond, dict):
-                for name, value in cond.items():
-                    if values.get(name) != value:
-                        raise PolicyViolation(f"Policy condition failed: {name}")
-            elif isinstance(cond, list) and cond and cond[0] == "content-length-range":
-                size_range = (int(cond[1]), int(cond[2]))
-            elif isinstance(cond, list) and len(cond) == 3 and cond[0] in ("eq", "starts-with"):
-                actual = str(values.get(str(cond[1]).lstrip("$"), ""))
-                if (cond[0] == "eq" and actual != cond[2]) or (cond[0] == "starts-with" and not actual.startswith(cond[2])):
-                    raise PolicyViolation(f"Policy condition failed: {cond[1]}")
-            else:
-                raise PolicyViolation("The policy is malformed", forbidden=True)
+        self._check_signature(form)
+        conditions = _unexpired_conditions(form["policy"], now)
+        size_range = _check_conditions(conditions, {**form, "bucket": self.bucket})
         try:
             safe_relative(form["key"])
         except UnsafePath:
             raise PolicyViolation("Invalid key") from None
         return PostPolicy(key=form["key"], content_type=form.get("Content-Type", ""),
                           min_size=size_range[0], max_size=size_range[1])
+
+    def _check_signature(self, form: Mapping[str, str]) -> None:
+        """The form's SigV4 signature of its policy, with the date of its credential (403 when it differs)."""
+        credential = form["x-amz-credential"]
+        datestamp = credential.split("/")[1] if credential.count("/") == 4 else ""
+        expected = sigv4_signature(self._secret, form["policy"], datestamp, self.region)
+        if form["x-amz-algorithm"] != SIGV4_ALGORITHM or not hmac.compare_digest(expected, form["x-amz-signature"]):
+            raise PolicyViolation("The request signature does not match", forbidden=True)
+
+
+def _unexpired_conditions(policy_b64: str, now: datetime | None) -> list[Any]:
+    """The conditions of the base64 policy document, unless it is malformed or has expired (403)."""
+    try:
+        policy = json.loads(base64.b64decode(policy_b64, validate=True))
+        expires = datetime.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        conditions = list(policy["conditions"])
+    except (ValueError, KeyError, TypeError):
+        raise PolicyViolation("The policy is malformed", forbidden=True) from None
+    if expires < (now or datetime.now(UTC)):
+        raise PolicyViolation("The policy has expired", forbidden=True)
+    return conditions
+
+
+def _check_conditions(conditions: list[Any], values: Mapping[str, str]) -> tuple[int, int]:
+    """The POST-policy conditions against the form; returns the allowed size range."""
+    size_range = (1, MAX_UPLOAD_BYTES)
+    for cond in conditions:
+        if isinstance(cond, dict):
+            _check_exact(cond, values)
+        elif isinstance(cond, list) and cond and cond[0] == "content-length-range":
+            size_range = (int(cond[1]), int(cond[2]))
+        elif isinstance(cond, list) and len(cond) == 3 and cond[0] in ("eq", "starts-with"):
+            _check_match(cond, values)
+        else:
+            raise PolicyViolation("The policy is malformed", forbidden=True)
+    return size_range
+
+
+def _check_exact(cond: dict[str, Any], values: Mapping[str, str]) -> None:
+    """{"field": value}: the form's field must be exactly the value."""
+    for name, value in cond.items():
+        if values.get(name) != value:
+            raise PolicyViolation(f"Policy condition failed: {name}")
+
+
+def _check_match(cond: list[Any], values: Mapping[str, str]) -> None:
+    """["eq" | "starts-with", "$field", value]: the form's field (empty when absent) against the value."""
+    operator, field, expected = cond
+    actual = str(values.get(str(field).lstrip("$"), ""))
+    matches = actual == expected if operator == "eq" else actual.startswith(expected)
+    if not matches:
+        raise PolicyViolation(f"Policy condition failed: {field}")
 
 
 class S3Backend:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import request
+from werkzeug.exceptions import BadRequest
 
 from .errors import InvalidRequest, invalid_field
 
@@ -49,7 +50,8 @@ class Str(Field):
         if "\x00" in value:  # no database column can hold it (PostgreSQL refuses NUL in text)
             raise FieldError("must not contain NUL characters")
         if len(value.strip()) < self.min_len:
-            raise FieldError("must not be empty" if self.min_len == 1 else f"must be at least {self.min_len} characters")
+            raise FieldError("must not be empty" if self.min_len == 1
+                             else f"must be at least {self.min_len} characters")
         if self.max_len is not None and len(value) > self.max_len:
             raise FieldError(f"must be at most {self.max_len} characters")
         if self.choices is not None and value not in self.choices:
@@ -275,10 +277,11 @@ def json_body(*, allow_empty: bool = True) -> dict[str, Any]:
                              details={"field": "Content-Type", "reason": "must be application/json"})
     try:
         data = request.get_json(force=True, silent=False)
-    except Exception:
+    except (BadRequest, RecursionError):  # not JSON (werkzeug's BadRequest), or nested deeper than the parser goes
         raise InvalidRequest("Malformed JSON body", details={"field": "body", "reason": "is not valid JSON"}) from None
     if not isinstance(data, dict):
-        raise InvalidRequest("The JSON body must be an object", details={"field": "body", "reason": "must be an object"})
+        raise InvalidRequest("The JSON body must be an object",
+                             details={"field": "body", "reason": "must be an object"})
     return data
 
 

@@ -55,7 +55,7 @@ def require_postgres(admin: sa.Engine | None = None) -> None:
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # pragma: no cover - depends on the machine
+    except sa.exc.SQLAlchemyError as exc:  # pragma: no cover - depends on the machine
         engine.dispose()
         if REQUIRE_PG:
             pytest.fail(f"PostgreSQL is required (HARNESS_REQUIRE_POSTGRES=1) but unreachable at {PG_ADMIN_URL}: {exc}")
@@ -385,7 +385,7 @@ def flushed_redis(worker_id: str) -> Iterator[str]:
     client = redis.Redis.from_url(url)
     try:
         client.ping()
-    except Exception as exc:  # pragma: no cover - depends on the machine
+    except redis.RedisError as exc:  # pragma: no cover - depends on the machine
         if REQUIRE_PG:
             pytest.fail(f"Redis is required in CI but unreachable at {url}: {exc}")
         pytest.skip(f"Redis unreachable at {url}")
@@ -420,6 +420,11 @@ def db_state(db) -> dict[str, tuple]:
 
 
 # --- API.md's envelope and shared objects, as the route tests assert them ------------------------
+
+def send(caller: Caller, method: str, path: str, body, **kw):
+    """`caller`'s request by the method's name ("get", "post", ...), with `body` as JSON unless it is None."""
+    return getattr(caller, method)(path, **({"json": body} if body is not None else {}), **kw)
+
 
 def data(resp, status: int = 200) -> dict:
     """The `data` of a success envelope, after checking the status and the envelope."""

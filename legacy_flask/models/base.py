@@ -58,7 +58,8 @@ class IdMixin:
 class ModelMixin(IdMixin):
     """The +M columns: timestamps, soft delete, audit ids (no FK), optimistic-lock version."""
 
-    created_at: Mapped[datetime] = mapped_column(TZDateTime, nullable=False, server_default=sa.func.now(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, nullable=False, server_default=sa.func.now(),
+                                                 default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True, default=utcnow, onupdate=utcnow)
     is_deleted: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, server_default=sa.false(), default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)

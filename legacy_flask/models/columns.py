@@ -21,7 +21,8 @@ def text(*, nullable: bool = False, default: str | None = None, **kw: Any):
 
 
 def boolean(default: bool):
-    return mapped_column(sa.Boolean, nullable=False, server_default=sa.true() if default else sa.false(), default=default)
+    return mapped_column(sa.Boolean, nullable=False, server_default=sa.true() if default else sa.false(),
+                         default=default)
 
 
 def integer(default: int | None = None, *, nullable: bool = False, big: bool = False):

@@ -12,7 +12,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .. import ai_stub, course_views, db
+import ai_stub
+
+from .. import course_views, db
 from ..access import can_access
 from ..api import Api, ApiResource
 from ..auth.identity import authenticated, current
@@ -240,7 +242,8 @@ class LearningPath(ApiResource):
             sa.select(Course, sa.func.coalesce(CourseProgress.completion_percentage, 0.0))
             .join(Enrollment, sa.and_(Enrollment.course_id == Course.id, mine))
             .outerjoin(CourseProgress, sa.and_(CourseProgress.user_id == uid, CourseProgress.course_id == Course.id,
-                                               CourseProgress.section_id.is_(None), CourseProgress.is_deleted.is_(False)))
+                                               CourseProgress.section_id.is_(None),
+                                               CourseProgress.is_deleted.is_(False)))
             .where(Course.is_deleted.is_(False))
             .order_by(Enrollment.enrolled_at, Course.id)).all()
         now = utcnow()
@@ -258,9 +261,9 @@ class LearningPath(ApiResource):
         reasons = [ai_stub.enrolled_reason(c.title, float(pct)) for c, pct in enrolled] + \
                   [ai_stub.recommended_reason(c.title, reason) for c, reason in recommended]
         statuses = ["enrolled"] * len(enrolled) + ["recommended"] * len(recommended)
+        summaries = course_views.summaries(courses)
         steps = [{"order": n, "course": summary, "reason": reason, "status": status}
-                 for n, (summary, reason, status) in enumerate(zip(course_views.summaries(courses), reasons, statuses),
-                                                               start=1)]
+                 for n, (summary, reason, status) in enumerate(zip(summaries, reasons, statuses, strict=True), start=1)]
         return ok({"steps": steps, "generatedAt": iso(now)})
 
 

@@ -41,14 +41,17 @@ class Signup(ApiResource):
 
     @public
     def post(self):
-        body = parse_body({"email": Email(required=True), "password": Str(required=True, min_len=MIN_LENGTH, max_len=128),
+        body = parse_body({"email": Email(required=True),
+                           "password": Str(required=True, min_len=MIN_LENGTH, max_len=128),
                            "metadata": Obj(default=dict)})
         meta = dict(body["metadata"])
         full_name, phone = meta.pop("full_name", ""), meta.pop("phone", "")
         if not isinstance(full_name, str) or len(full_name) > 255:
-            raise InvalidRequest("Invalid full_name", details={"field": "metadata.full_name", "reason": "must be a string of at most 255 characters"})
+            raise InvalidRequest("Invalid full_name", details={
+                "field": "metadata.full_name", "reason": "must be a string of at most 255 characters"})
         if not isinstance(phone, str) or len(phone) > 20:
-            raise InvalidRequest("Invalid phone", details={"field": "metadata.phone", "reason": "must be a string of at most 20 characters"})
+            raise InvalidRequest("Invalid phone", details={
+                "field": "metadata.phone", "reason": "must be a string of at most 20 characters"})
         s = db.session()
         if s.scalar(sa.select(User.id).where(sa.func.lower(User.email) == body["email"])):
             raise Conflict("Email is already registered")
@@ -73,8 +76,8 @@ class Login(ApiResource):
         s = db.session()
         user = s.scalar(sa.select(User).where(sa.func.lower(User.email) == body["email"], User.is_deleted.is_(False)))
         if user is None or not verify_password(user.password_hash, body["password"]):
-            record_activity("login_failed", user_id=user.id if user else None, ip=_client_ip(), user_agent=_user_agent(),
-                            metadata={"email": body["email"]})
+            record_activity("login_failed", user_id=user.id if user else None, ip=_client_ip(),
+                            user_agent=_user_agent(), metadata={"email": body["email"]})
             s.commit()
             raise Unauthorized("Invalid email or password", code="INVALID_CREDENTIALS")
         check_user(user)
@@ -91,7 +94,8 @@ class Login(ApiResource):
         record_activity("login_success", user_id=user.id, session_id=sid, ip=_client_ip(), user_agent=_user_agent())
         s.commit()
         data = {"user": serializers.user(user), "session_id": sid, "csrf_token": tokens.csrf_token(sid),
-                "access_token": access, "token_type": "Bearer", "expires_in": int(access_exp.timestamp() - now.timestamp())}
+                "access_token": access, "token_type": "Bearer",
+                "expires_in": int(access_exp.timestamp() - now.timestamp())}
         return set_auth_cookies(ok(data), access, refresh)
 
 
@@ -131,9 +135,11 @@ class Refresh(ApiResource):
         access, access_exp, refresh, refresh_exp = _token_pair(user, session.id, now)
         session.session_token, session.refresh_token = access, refresh
         session.expires_at, session.refresh_expires_at, session.last_activity = access_exp, refresh_exp, now
-        record_activity("token_refreshed", user_id=user.id, session_id=session.id, ip=_client_ip(), user_agent=_user_agent())
+        record_activity("token_refreshed", user_id=user.id, session_id=session.id, ip=_client_ip(),
+                        user_agent=_user_agent())
         db.session().commit()
-        data = {"access_token": access, "token_type": "Bearer", "expires_in": int(access_exp.timestamp() - now.timestamp()),
+        data = {"access_token": access, "token_type": "Bearer",
+                "expires_in": int(access_exp.timestamp() - now.timestamp()),
                 "csrf_token": tokens.csrf_token(session.id)}
         return set_auth_cookies(ok(data), access, refresh)
 
@@ -207,7 +213,8 @@ class AssignRole(ApiResource):
         if not exists:
             s.add(UserRole(user_id=target.id, role_id=role.id, assigned_by_id=admin.user_id))
             record_activity("role_assigned", user_id=admin.user_id, session_id=admin.session.id, resource_type="user",
-                            resource_id=target.id, metadata={"role": role.name}, ip=_client_ip(), user_agent=_user_agent())
+                            resource_id=target.id, metadata={"role": role.name}, ip=_client_ip(),
+                            user_agent=_user_agent())
             s.commit()
             s.expire(target)
         return ok({"user_id": target.id, "roles": [serializers.role(r) for r in serializers.active_roles(target)],

@@ -137,7 +137,8 @@ class SectionMedia(ApiResource):
             media.description = body["description"]
         media.is_preview, media.is_published, media.updated_by_id = body["isPreview"], body["isPublished"], user_id
         db.session().commit()
-        return ok({"mediaFile": serializers.media_file(media), "message": "Media file assigned to section successfully"})
+        return ok({"mediaFile": serializers.media_file(media),
+                   "message": "Media file assigned to section successfully"})
 
 
 class MediaUnassign(ApiResource):
@@ -208,7 +209,8 @@ def register(api: Api) -> None:
     api.add_resource(CourseSections, "/api/v1/content/courses/<string:course_id>/sections", endpoint="content_sections")
     api.add_resource(CourseMedia, "/api/v1/content/courses/<string:course_id>/media", endpoint="content_course_media")
     api.add_resource(Section, "/api/v1/content/sections/<string:section_id>", endpoint="content_section")
-    api.add_resource(SectionMedia, "/api/v1/content/sections/<string:section_id>/media", endpoint="content_section_media")
+    api.add_resource(SectionMedia, "/api/v1/content/sections/<string:section_id>/media",
+                     endpoint="content_section_media")
     api.add_resource(SectionMediaReorder, "/api/v1/content/sections/<string:section_id>/media/reorder",
                      endpoint="content_section_media_reorder")
     api.add_resource(MediaUnassign, "/api/v1/content/media/<string:media_file_id>/unassign",

@@ -177,7 +177,7 @@ class RecommendedCourses(ApiResource):
                 .limit(limit - len(picks)))
             picks += [(course, popularity_score(course), POPULAR_REASON) for course in popular]
         out = summaries([course for course, _, _ in picks])
-        for item, (_, score, reason) in zip(out, picks):
+        for item, (_, score, reason) in zip(out, picks, strict=True):
             item.update({"matchScore": min(max(score, 0.0), 1.0), "reason": reason})
         return ok({"courses": out})
 

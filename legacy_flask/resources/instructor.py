@@ -118,7 +118,8 @@ def owner_counters() -> tuple[sa.ScalarSelect, sa.ScalarSelect]:
     """The owner's published-course and student counts (InstructorRef), as subqueries of a course
     query; the same numbers as course_views.instructor_stats, without a query of their own."""
     peer = aliased(Course)
-    theirs = sa.and_(peer.instructor_id == Course.instructor_id, peer.is_deleted.is_(False), peer.is_published.is_(True))
+    theirs = sa.and_(peer.instructor_id == Course.instructor_id, peer.is_deleted.is_(False),
+                     peer.is_published.is_(True))
     return (sa.select(sa.func.count(peer.id)).where(theirs).scalar_subquery(),
             sa.select(sa.func.coalesce(sa.func.sum(peer.enrollment_count), 0)).where(theirs).scalar_subquery())
 
@@ -360,7 +361,7 @@ class InstructorCourses(ApiResource):
         courses, total = paginate(db.session(), stmt.order_by(Course.created_at.desc(), Course.id.desc()), page)
         counts = video_counts([c.id for c in courses])
         items = [{**summary, "stats": course_stats(c, counts.get(c.id, 0))}
-                 for c, summary in zip(courses, course_views.summaries(courses))]
+                 for c, summary in zip(courses, course_views.summaries(courses), strict=True)]
         return paged(ok({"courses": items, "pagination": page.meta(total)}), page, total)
 
     @authenticated
@@ -528,6 +529,21 @@ class ReorderVideos(ApiResource):
                    "message": "Videos reordered successfully"})
 
 
+def video_values(video: Video, body: dict[str, Any], media: MediaFile | None) -> dict[str, Any]:
+    """The columns a P38 body sets on `video`: the fields sent, and what a newly linked media file supplies
+    that was not sent with it (its URL and duration). 400 when the video would have neither a URL nor a file."""
+    values = {column: body[field] for field, column in VIDEO_COLUMNS.items() if field in body}
+    if "videoUrl" in values:
+        values["video_url"] = values["video_url"] or None
+    if media is not None:
+        values.setdefault("video_url", media.cdn_url or media.storage_url)
+        if media.duration_seconds:
+            values.setdefault("duration_seconds", media.duration_seconds)
+    if not values.get("video_url", video.video_url) and not values.get("media_file_id", video.media_file_id):
+        raise invalid_field("videoUrl", "is required unless mediaFileId is given")
+    return values
+
+
 class InstructorVideo(ApiResource):
     rate_limits = {"put": "50/minute", "delete": "20/minute"}
 
@@ -538,15 +554,7 @@ class InstructorVideo(ApiResource):
         if "quizPoints" in body:
             check_quiz_points(body["quizPoints"])
         media = resolve_references(course.id, body.get("sectionId"), body.get("mediaFileId"))
-        values = {column: body[field] for field, column in VIDEO_COLUMNS.items() if field in body}
-        if "videoUrl" in values:
-            values["video_url"] = values["video_url"] or None
-        if media is not None:  # a newly linked file supplies the URL and duration not sent with it
-            values.setdefault("video_url", media.cdn_url or media.storage_url)
-            if media.duration_seconds:
-                values.setdefault("duration_seconds", media.duration_seconds)
-        if not values.get("video_url", video.video_url) and not values.get("media_file_id", video.media_file_id):
-            raise invalid_field("videoUrl", "is required unless mediaFileId is given")
+        values = video_values(video, body, media)
         by = current().user_id
         changed = {column: value for column, value in values.items() if getattr(video, column) != value}
         edited = bool(changed) or "quizPoints" in body
@@ -574,7 +582,8 @@ class InstructorVideo(ApiResource):
 def register(api: Api) -> None:
     api.add_resource(InstructorCourses, "/api/v1/instructor/courses", endpoint="instructor_courses")
     api.add_resource(InstructorCourse, "/api/v1/instructor/courses/<course_id>", endpoint="instructor_course")
-    api.add_resource(PublishCourse, "/api/v1/instructor/courses/<course_id>/publish", endpoint="instructor_course_publish")
+    api.add_resource(PublishCourse, "/api/v1/instructor/courses/<course_id>/publish",
+                     endpoint="instructor_course_publish")
     api.add_resource(UnpublishCourse, "/api/v1/instructor/courses/<course_id>/unpublish",
                      endpoint="instructor_course_unpublish")
     api.add_resource(DuplicateCourse, "/api/v1/instructor/courses/<course_id>/duplicate",

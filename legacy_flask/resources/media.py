@@ -203,7 +203,8 @@ class MediaItem(ApiResource):
         ident = require_media_owner(media)
         s = db.session()
         s.execute(sa.update(Video).where(Video.media_file_id == media.id)
-                  .values(media_file_id=None, updated_at=utcnow(), updated_by_id=ident.user_id, version=Video.version + 1)
+                  .values(media_file_id=None, updated_at=utcnow(), updated_by_id=ident.user_id,
+                          version=Video.version + 1)
                   .execution_options(synchronize_session=False))
         media.soft_delete(by=ident.user_id)
         s.commit()
@@ -279,7 +280,8 @@ class StorageUsage(ApiResource):
     @authenticated
     def get(self):
         rows = db.session().execute(
-            sa.select(MediaFile.file_type, sa.func.count(MediaFile.id), sa.func.coalesce(sa.func.sum(MediaFile.file_size), 0))
+            sa.select(MediaFile.file_type, sa.func.count(MediaFile.id),
+                      sa.func.coalesce(sa.func.sum(MediaFile.file_size), 0))
             .where(MediaFile.user_id == current().user_id, MediaFile.is_deleted.is_(False))
             .group_by(MediaFile.file_type))
         by_type = {t: {"count": 0, "bytes": 0} for t in FILE_TYPES}
@@ -310,7 +312,8 @@ class UnassignedVideos(ApiResource):
 def register(api: Api) -> None:
     api.add_resource(UploadInitiate, "/api/v1/media/upload/initiate", endpoint="media_upload_initiate")
     api.add_resource(UploadComplete, "/api/v1/media/upload/complete", endpoint="media_upload_complete")
-    api.add_resource(UploadProgress, "/api/v1/media/upload/progress/<string:session_key>", endpoint="media_upload_progress")
+    api.add_resource(UploadProgress, "/api/v1/media/upload/progress/<string:session_key>",
+                     endpoint="media_upload_progress")
     api.add_resource(MediaItem, "/api/v1/media/media/<string:media_file_id>", endpoint="media_item")
     api.add_resource(MediaProcess, "/api/v1/media/media/<string:media_file_id>/process", endpoint="media_process")
     api.add_resource(MediaAttachVideo, "/api/v1/media/media/<string:media_file_id>/attach-video",

@@ -190,7 +190,7 @@ class StudentCourses(ApiResource):
         enrollments, total = paginate(db.session(), stmt, page)
         progress = _completion(user_id, (e.course_id for e in enrollments))
         items = summaries([e.course for e in enrollments])
-        for item, e in zip(items, enrollments):
+        for item, e in zip(items, enrollments, strict=True):
             done, total_videos, _ = progress[e.course_id]
             item["enrollment"] = {"id": e.id, "status": e.status, "enrolledAt": serializers.iso(e.enrolled_at)}
             item["progress"] = {**_counts(done, total_videos), "lastAccessedAt": serializers.iso(e.last_accessed)}

@@ -148,7 +148,8 @@ class AssignRoleApi(ApiView):
         if role is None:
             raise InvalidRequest("Unknown role", details={"field": "role", "reason": "is not a known role"})
         roles = services.user_role_assign(admin=admin, user=target, role=role, client=client_of(request))
-        return ok({"user_id": target.id, "roles": [role_out(r) for r in roles], "message": f"Role '{role.name}' assigned"})
+        return ok({"user_id": target.id, "roles": [role_out(r) for r in roles],
+                   "message": f"Role '{role.name}' assigned"})
 
 
 class CheckPermissionApi(ApiView):

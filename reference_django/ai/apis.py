@@ -1,5 +1,5 @@
-"""AI routes (API.md §3.6, P41–P46), camelCase. The text comes from `stub` (deterministic, the same
-as the legacy app's for the same inputs); the numbers come from the selectors."""
+"""AI routes (API.md §3.6, P41–P46), camelCase. The text comes from `ai_stub` (deterministic, and the
+one the legacy app answers from); the numbers come from the selectors."""
 from __future__ import annotations
 
 import hashlib
@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+import ai_stub
 from reference_django.common import parsing
 from reference_django.common.access import can_access, course_or_404, require_owner
 from reference_django.common.envelope import ok
@@ -21,7 +22,7 @@ from reference_django.common.views import ApiView
 from reference_django.courses import selectors as course_selectors
 from reference_django.courses.models import Course
 
-from . import selectors, services, stub
+from . import selectors, services
 from .models import AIChat
 
 
@@ -39,7 +40,8 @@ class CourseRecommendationsApi(ApiView):
 
     def get(self, request: Request, course_id: str) -> Response:
         course = require_owner_of(course_id, self)
-        return ok({"courseId": course.id, "recommendations": stub.course_improvements(selectors.course_facts(course))})
+        recommendations = ai_stub.course_improvements(selectors.course_facts(course))
+        return ok({"courseId": course.id, "recommendations": recommendations})
 
 
 class GenerateOutlineApi(ApiView):
@@ -49,16 +51,16 @@ class GenerateOutlineApi(ApiView):
 
     class InputSerializer(serializers.Serializer):
         topic = Str(required=True, min_len=1, max_len=200)
-        level = Str(choices=stub.LEVELS, allow_null=True)
+        level = Str(choices=ai_stub.LEVELS, allow_null=True)
         duration = Number(gt=0, max=500, allow_null=True)  # hours
         targetAudience = Str(max_len=500, allow_null=True)
         learningGoals = StrList(max_items=20, allow_null=True)
 
     def post(self, request: Request) -> Response:
         body = parsing.body(request, self.InputSerializer)
-        return ok(stub.course_outline(body["topic"], level=body.get("level"), duration_hours=body.get("duration"),
-                                      target_audience=body.get("targetAudience"),
-                                      learning_goals=body.get("learningGoals") or ()))
+        return ok(ai_stub.course_outline(body["topic"], level=body.get("level"), duration_hours=body.get("duration"),
+                                         target_audience=body.get("targetAudience"),
+                                         learning_goals=body.get("learningGoals") or ()))
 
 
 # --- P43, P44 ---------------------------------------------------------------------------------------
@@ -138,7 +140,7 @@ class AnalyzeEngagementApi(ApiView):
         course = require_owner_of(course_id, self)
         metrics = selectors.enrollment_metrics(course.id)
         points, video_count = selectors.drop_off_points(course.id, metrics["enrollments"])
-        insights, areas = stub.engagement_insights(metrics, points, video_count)
+        insights, areas = ai_stub.engagement_insights(metrics, points, video_count)
         return ok({"courseId": course.id, "metrics": metrics, "dropOffPoints": points, "insights": insights,
                    "improvementAreas": areas, "generatedAt": iso(timezone.now())})
 
@@ -153,10 +155,10 @@ class LearningPathApi(ApiView):
         now = timezone.now()
         enrolled = selectors.enrolled_courses(user_id)
         recommended = selectors.recommended_courses(user_id, now)
-        reasons = [stub.enrolled_reason(c.title, float(c.percent_complete)) for c in enrolled] + \
-                  [stub.recommended_reason(c.title, c.recommendation_reason) for c in recommended]
+        reasons = [ai_stub.enrolled_reason(c.title, float(c.percent_complete)) for c in enrolled] + \
+                  [ai_stub.recommended_reason(c.title, c.recommendation_reason) for c in recommended]
         statuses = ["enrolled"] * len(enrolled) + ["recommended"] * len(recommended)
         summaries = course_selectors.summaries(enrolled + recommended)
         steps = [{"order": n, "course": summary, "reason": reason, "status": status}
-                 for n, (summary, reason, status) in enumerate(zip(summaries, reasons, statuses), start=1)]
+                 for n, (summary, reason, status) in enumerate(zip(summaries, reasons, statuses, strict=True), start=1)]
         return ok({"steps": steps, "generatedAt": iso(now)})

@@ -1,8 +1,8 @@
 """AI feature reads (API.md §3.6, P41–P46).
 
-The text comes from `stub`, the deterministic stand-in for the LLM; the numbers are real: P45 reads
-enrollment and progress rows, P46 enrollments and `course_recommendations`, P43 replays `ai_chats`.
-Each read is one query.
+The text comes from `ai_stub`, the deterministic stand-in for the LLM that both bundled apps share;
+the numbers are real: P45 reads enrollment and progress rows, P46 enrollments and
+`course_recommendations`, P43 replays `ai_chats`. Each read is one query.
 """
 from __future__ import annotations
 
@@ -26,13 +26,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+import ai_stub
 from reference_django.common.exceptions import NotFound
 from reference_django.common.fields import is_uuid
 from reference_django.courses.models import Course, Quiz, Video
 from reference_django.learning.models import Enrollment, VideoProgress
 from reference_django.learning.selectors import ENROLLED_STATUSES
 
-from . import stub
 from .models import AIChat
 
 #: Steps of P46 taken from the stored recommendations, at most.
@@ -53,14 +53,14 @@ def video_with_course(video_id: str) -> Video:
 
 # --- P41 --------------------------------------------------------------------------------------------
 
-def course_facts(course: Course) -> stub.CourseFacts:
+def course_facts(course: Course) -> ai_stub.CourseFacts:
     """The course and one aggregate row per live video (its live quiz-point count), in one query."""
     quiz_points = (Quiz.objects.filter(video_id=OuterRef("pk"), is_deleted=False).order_by()
                    .values("video_id").annotate(n=Count("id")).values("n"))
     videos = list(Video.objects.filter(course_id=course.id, is_deleted=False)
                   .annotate(quiz_points=Coalesce(Subquery(quiz_points, output_field=IntegerField()), 0))
                   .values_list("is_preview", "description", "duration_seconds", "quiz_points"))
-    return stub.CourseFacts(
+    return ai_stub.CourseFacts(
         title=course.title, description=course.description or "", short_description=course.short_description or "",
         has_thumbnail=bool(course.thumbnail_url), tags=len(course.tags or []),
         learning_outcomes=len(course.learning_outcomes or []), prerequisites=len(course.prerequisites or []),

@@ -71,8 +71,8 @@ class RateLimited(ApiError):
 
 def error_response(status: int, code: str, message: str, details: dict | None = None,
                    headers: dict[str, str] | None = None) -> JsonResponse:
-    resp = JsonResponse({"ok": False, "success": False, "error": {"code": code, "message": message, "details": details}},
-                        status=status)
+    error = {"code": code, "message": message, "details": details}
+    resp = JsonResponse({"ok": False, "success": False, "error": error}, status=status)
     for k, v in (headers or {}).items():
         resp[k] = v
     return resp
@@ -150,7 +150,8 @@ def render(exc: BaseException) -> JsonResponse:
     if isinstance(exc, drf.MethodNotAllowed):
         return error_response(405, "METHOD_NOT_ALLOWED", "Method not allowed")
     if isinstance(exc, drf.ParseError):
-        return error_response(400, "INVALID_REQUEST", "Malformed JSON body", {"field": "body", "reason": "is not valid JSON"})
+        return error_response(400, "INVALID_REQUEST", "Malformed JSON body",
+                              {"field": "body", "reason": "is not valid JSON"})
     if isinstance(exc, drf.UnsupportedMediaType):
         return error_response(400, "INVALID_REQUEST", "Content-Type must be application/json",
                               {"field": "Content-Type", "reason": "must be application/json"})

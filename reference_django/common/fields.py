@@ -81,7 +81,8 @@ class Str(LegacyField):
         if "\x00" in value:  # no database column can hold it (PostgreSQL refuses NUL in text)
             raise FieldError("must not contain NUL characters")
         if len(value.strip()) < self.min_len:
-            raise FieldError("must not be empty" if self.min_len == 1 else f"must be at least {self.min_len} characters")
+            raise FieldError("must not be empty" if self.min_len == 1
+                             else f"must be at least {self.min_len} characters")
         if self.max_len is not None and len(value) > self.max_len:
             raise FieldError(f"must be at most {self.max_len} characters")
         if self.choices is not None and value not in self.choices:

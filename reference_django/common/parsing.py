@@ -18,7 +18,9 @@ def json_body(request: Request, *, allow_empty: bool = True) -> dict[str, Any]:
             return {}
         raise InvalidRequest("A JSON request body is required", details={"field": "body", "reason": "is required"})
     content_type = (request.content_type or "").split(";", 1)[0].strip().lower()
-    if not (content_type == "application/json" or (content_type.startswith("application/") and content_type.endswith("+json"))):
+    is_json = content_type == "application/json" or (content_type.startswith("application/")
+                                                      and content_type.endswith("+json"))
+    if not is_json:
         raise InvalidRequest("Content-Type must be application/json",
                              details={"field": "Content-Type", "reason": "must be application/json"})
     try:
@@ -26,7 +28,8 @@ def json_body(request: Request, *, allow_empty: bool = True) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError):
         raise InvalidRequest("Malformed JSON body", details={"field": "body", "reason": "is not valid JSON"}) from None
     if not isinstance(data, dict):
-        raise InvalidRequest("The JSON body must be an object", details={"field": "body", "reason": "must be an object"})
+        raise InvalidRequest("The JSON body must be an object",
+                             details={"field": "body", "reason": "must be an object"})
     return data
 
 

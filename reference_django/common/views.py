@@ -51,7 +51,7 @@ class ApiView(APIView):
             return
         if self.guard == "optional":
             try:
-                request.user  # runs the authenticators
+                _ = request.user  # reading it runs the authenticators
             except ApiError:
                 request._authenticator, request._user, request._auth = None, None, None
             return
@@ -98,7 +98,8 @@ class ApiView(APIView):
     @classmethod
     def flask_methods(cls) -> set[str]:
         """The methods Flask routes here: the handlers', HEAD with GET, and OPTIONS."""
-        methods = {m.upper() for m in cls.http_method_names if m not in {"options", "head", "trace"} and hasattr(cls, m)}
+        methods = {m.upper() for m in cls.http_method_names
+                   if m not in {"options", "head", "trace"} and hasattr(cls, m)}
         if "GET" in methods:
             methods.add("HEAD")
         return methods | {"OPTIONS"}

@@ -118,7 +118,7 @@ class RecommendedCoursesApi(ApiView):  # P19
         limit = min(parsing.query(request, self.LimitSerializer)["limit"], MAX_LIMIT)
         picks = selectors.recommendations(self.identity.user_id, limit)
         out = selectors.summaries([course for course, _, _ in picks])
-        for item, (_, score, reason) in zip(out, picks):
+        for item, (_, score, reason) in zip(out, picks, strict=True):
             item.update({"matchScore": min(max(score, 0.0), 1.0), "reason": reason})
         return ok({"courses": out})
 
@@ -173,7 +173,7 @@ class InstructorCoursesApi(ApiView):  # P29, P31
         courses, total = paginate(selectors.instructor_courses(ident.user_id, status), page)
         counts = selectors.video_counts([c.id for c in courses])
         items = [{**summary, "stats": course_stats(c, counts.get(c.id, 0))}
-                 for c, summary in zip(courses, selectors.summaries(courses))]
+                 for c, summary in zip(courses, selectors.summaries(courses), strict=True)]
         return paged(ok({"courses": items, "pagination": page.meta(total)}), page, total)
 
     def post(self, request: Request) -> Response:

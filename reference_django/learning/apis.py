@@ -35,7 +35,7 @@ class StudentCoursesApi(ApiView):
         enrollments, total = paginate(selectors.my_enrollments(user_id), page)
         progress = selectors.completion(user_id, (e.course_id for e in enrollments))
         items = course_selectors.summaries([e.course for e in enrollments])
-        for item, e in zip(items, enrollments):
+        for item, e in zip(items, enrollments, strict=True):
             done, total_videos, _ = progress[e.course_id]
             item["enrollment"] = {"id": e.id, "status": e.status, "enrolledAt": iso(e.enrolled_at)}
             item["progress"] = {**selectors.completion_counts(done, total_videos),

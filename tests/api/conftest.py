@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from harness.seed import accounts
 from tests.apps import build_app, close_app
 from tests.conftest import SqlCounter
 
@@ -59,6 +60,18 @@ def emitted(app, monkeypatch) -> list[tuple[str, dict, tuple[str, ...]]]:
     sent: list[tuple[str, dict, tuple[str, ...]]] = []
     monkeypatch.setattr(module, "emit", lambda event, payload, *rooms: sent.append((event, payload, rooms)))
     return sent
+
+
+@pytest.fixture
+def owner(make_caller):
+    """The first instructor over Bearer, as the Postman collection calls the media routes."""
+    return make_caller(accounts.INSTRUCTOR, via="bearer")
+
+
+@pytest.fixture
+def other(make_caller):
+    """The second instructor over Bearer: a media file's non-owner."""
+    return make_caller(accounts.INSTRUCTOR2, via="bearer")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from legacy_flask.models import (
     VideoProgress,
     utcnow,
 )
-from tests.conftest import SUMMARY_KEYS, data, error
+from tests.conftest import SUMMARY_KEYS, data, error, send
 
 AI = "/api/v1/ai"
 MESSAGE_KEYS = {"id", "role", "content", "timestamp"}  # + videoContext on user messages, + intent when known
@@ -56,10 +56,6 @@ ROUTES = [
 
 def url(template: str, seeded, *, course_id: str | None = None, video_id: str | None = None) -> str:
     return AI + template.format(course=course_id or seeded.enrolled_course, video=video_id or seeded.video_ids(0)[1])
-
-
-def send(caller, method: str, path: str, body, **kw):
-    return getattr(caller, method)(path, **({"json": body} if body is not None else {}), **kw)
 
 
 @pytest.mark.parametrize("method,template,body,owner_only", ROUTES)
@@ -259,24 +255,35 @@ def expected_engagement(db, course_id: str) -> tuple[dict, list[dict]]:
                 if p.user_id in users and not p.is_deleted]
     course_pct = {p.user_id: p.completion_percentage for p in db.scalars(sa.select(CourseProgress).where(
         CourseProgress.course_id == course_id, CourseProgress.section_id.is_(None)))}
-    n = len(enrolled)
-    metrics = {"enrollments": n, "activeStudents": len({p.user_id for p in progress}),
-               "completionRate": round(100 * sum(e.status == "completed" or e.completed_at is not None
-                                                 for e in enrolled) / n, 2) if n else 0.0,
-               "avgProgress": round(sum(course_pct.get(u, 0.0) for u in users) / n, 2) if n else 0.0}
-    points, previous = [], n
     videos = db.scalars(sa.select(Video).where(Video.course_id == course_id, Video.is_deleted.is_(False))
                         .order_by(Video.order, Video.created_at, Video.id))
+    return _expected_metrics(enrolled, progress, course_pct), _expected_drop_offs(videos, progress, len(enrolled))
+
+
+def _expected_metrics(enrolled: list[Enrollment], progress: list[VideoProgress],
+                      course_pct: dict[str, float]) -> dict:
+    """P45's metrics from the live enrollments, their students' video progress and course-level percentages."""
+    n = len(enrolled)
+    students = {e.user_id for e in enrolled}
+    completed = sum(e.status == "completed" or e.completed_at is not None for e in enrolled)
+    return {"enrollments": n, "activeStudents": len({p.user_id for p in progress}),
+            "completionRate": round(100 * completed / n, 2) if n else 0.0,
+            "avgProgress": round(sum(course_pct.get(u, 0.0) for u in students) / n, 2) if n else 0.0}
+
+
+def _expected_drop_offs(videos, progress: list[VideoProgress], enrollments: int) -> list[dict]:
+    """Each video that fewer students watched than the one before it (before the first: the enrolled)."""
+    points, previous = [], enrollments
     for video in videos:
         mine = [p for p in progress if p.video_id == video.id]
         viewers = len({p.user_id for p in mine})
-        stopped = [p.last_position for p in mine if not p.completed]
         if previous and viewers < previous:
+            stopped = [p.last_position for p in mine if not p.completed]
             points.append({"videoId": video.id, "title": video.title,
                            "timestamp": round(sum(stopped) / len(stopped)) if stopped else 0,
                            "dropOffRate": round(100 * (previous - viewers) / previous, 2)})
         previous = viewers
-    return metrics, points
+    return points
 
 
 def test_engagement_is_computed_from_enrollments_and_progress(instructor, db, seeded):

@@ -14,6 +14,7 @@ import pytest
 
 from harness.api_doc import routes
 from harness.replay.postman import load_collection
+from harness.seed import accounts
 from harness.seed.ids import seeded_uuid
 from tests.conftest import db_state
 
@@ -31,7 +32,7 @@ WITH_IDS = [r for r in ROUTES if "{" in r.path and r.rid != "P51"]
 def ids(seeded, admin):
     """A real id for every path parameter of API.md, all reachable by the admin."""
     return {"course_id": seeded.enrolled_course, "video_id": seeded.video_ids(0)[0], "quiz_id": seeded.quiz_id(0, 0),
-            "session_id": admin.session_id, "user_id": seeded.user_id(__import__("harness.seed", fromlist=["accounts"]).accounts.STUDENT),
+            "session_id": admin.session_id, "user_id": seeded.user_id(accounts.STUDENT),
             "media_file_id": seeded.media_ids(0)[0], "section_id": seeded.section_ids(0)[0],
             "session_key": seeded_uuid(0, "upload_sessions", 0), "category": "videos", "filename": "x.mp4"}
 
@@ -110,8 +111,9 @@ def test_malformed_json_and_wrong_content_type_are_400(admin, db, ids, payload, 
 def _tokens(app, admin) -> dict[str, str]:
     claims = jwt.decode(admin.access_token, options={"verify_signature": False})
     now = int(time.time())
+    expired = {**claims, "iat": now - 7200, "exp": now - 3600}
     return {
-        "TOKEN_EXPIRED": jwt.encode({**claims, "iat": now - 7200, "exp": now - 3600}, app.config["JWT_SECRET"], "HS256"),
+        "TOKEN_EXPIRED": jwt.encode(expired, app.config["JWT_SECRET"], "HS256"),
         "TOKEN_INVALID": jwt.encode(claims, "a-forged-secret-that-is-long-enough-to-sign-0123", "HS256"),
     }
 

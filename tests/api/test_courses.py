@@ -288,7 +288,7 @@ def test_recommended_starts_with_stored_recommendations_and_excludes_enrolled_co
     got = data(student.get(RECOMMENDED))["courses"]
     assert ids(got[:len(stored)]) == [r.course_id for r in stored]
     assert seeded.enrolled_course not in ids(got) and seeded.draft_course not in ids(got)
-    for item, rec in zip(got, stored):
+    for item, rec in zip(got, stored, strict=False):  # the stored ones lead; popular courses follow
         assert set(item) == SUMMARY_KEYS | {"matchScore", "reason"}
         assert (item["matchScore"], item["reason"]) == (pytest.approx(rec.score), rec.reason)
     assert all(0 <= c["matchScore"] <= 1 and isinstance(c["reason"], str) for c in got)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from harness.replay.postman import WsgiTransport
 from harness.replay.unpuzzle_flow import UnpuzzleReplay
+from harness.report.replay import step_lines
 from harness.seed import accounts
 
 COLLECTION = Path(__file__).resolve().parents[2].parent / "shared" / "legacy-api" / "unpuzzle-postman-collection.json"
@@ -42,7 +43,7 @@ class CountingReplay(UnpuzzleReplay):
 def test_every_request_of_the_client_flow_stays_under_ten_statements(app, count_sql):
     transport = CountingTransport(app, count_sql)
     report = CountingReplay(transport, COLLECTION, admin=(accounts.ADMIN.email, accounts.ADMIN.password)).run()
-    assert not report.failures, report.summary()
+    assert not report.failures, step_lines(report)
     counts = dict(transport.counts)
     print(f"\n{app.kind}: most statements per request, by Postman row id")
     print("  " + "  ".join(f"{rid}={n}" for rid, n in sorted(counts.items(), key=lambda kv: int(kv[0][1:]))))

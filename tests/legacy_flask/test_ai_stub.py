@@ -1,27 +1,31 @@
-"""The deterministic AI stand-in: pure functions of their inputs. The legacy module
-(legacy_flask/ai_stub.py) and its Django port (reference_django/ai/stub.py) pass the same assertions,
-and answer byte for byte alike for the same inputs."""
+"""The deterministic AI stand-in (the `ai_stub` package): pure functions of their inputs, one copy that
+both bundled apps answer from, so a conversation started on one reads the same on the other."""
 from __future__ import annotations
 
-import importlib
+import ast
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-STUBS = ["legacy_flask.ai_stub", "reference_django.ai.stub"]
+import ai_stub
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+APPS = ("legacy_flask", "reference_django")
+#: The modules of each app that build AI answers, and so must take them from the shared stub.
+STUB_USERS = ("legacy_flask/resources/ai.py", "reference_django/ai/apis.py", "reference_django/ai/selectors.py",
+              "reference_django/ai/services.py")
 
 
-@pytest.fixture(params=STUBS)
-def stub(request) -> ModuleType:
-    return importlib.import_module(request.param)
+@pytest.fixture
+def stub():
+    """The stub under test, as the tests of each feature name it."""
+    return ai_stub
 
 
 def test_digest_is_the_same_in_every_process(stub):
-    code = f"import {stub.__name__} as stub; print(stub.digest('topic', 3))"
+    code = "import ai_stub as stub; print(stub.digest('topic', 3))"
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={"PYTHONHASHSEED": "123"}, cwd=PROJECT_ROOT).stdout.strip()
     assert other == str(stub.digest("topic", 3))
@@ -60,7 +64,7 @@ FACTS = dict(title="T", description="d" * 300, short_description="s", has_thumbn
              rating_count=10)
 
 
-def facts(stub: ModuleType, **kw):
+def facts(stub, **kw):
     return stub.CourseFacts(**{**FACTS, **kw})
 
 
@@ -80,7 +84,7 @@ def test_engagement_insights_without_students(stub):
     assert insights and areas
 
 
-# --- the port answers exactly as the legacy stub ------------------------------------------------------
+# --- answers over a spread of inputs, and where they come from ------------------------------------------
 
 MESSAGES = ["Quiz me on closures", "Can you summarize this?", "Show me an example", "Why does this loop stop?",
             "Thanks!", "tl;dr", "  spaced   out  words  ", "é ü — unicode?", "x" * 200, ""]
@@ -103,14 +107,14 @@ FACT_VARIANTS = [{}, {"video_count": 0, "preview_count": 0, "total_video_seconds
                  {"title": "Another title", "learning_outcomes": 0, "prerequisites": 0, "target_audience": 0}]
 
 
-def _answers(stub: ModuleType) -> list:
+def _answers(stub) -> list:
     """Every stub function over a spread of inputs (edge cases included)."""
     out: list = [stub.LEVELS, [stub.digest("a", 1, None), stub.estimate_tokens("abc", "", "x" * 9)]]
     for message in MESSAGES:
         intent = stub.detect_intent(message)
         out.append(intent)
         for context in CONTEXTS:
-            for forced in {intent, "general", "summary"}:
+            for forced in dict.fromkeys((intent, "general", "summary")):
                 out.append(stub.chat_reply(message, intent=forced, video_title="Loops", course_title="Py 101",
                                            context=context))
     out += [stub.course_outline(topic, **kw) for topic, kw in OUTLINES]
@@ -121,6 +125,42 @@ def _answers(stub: ModuleType) -> list:
     return out
 
 
-def test_the_django_port_answers_exactly_as_the_legacy_stub():
-    legacy, port = (importlib.import_module(name) for name in STUBS)
-    assert repr(_answers(port)) == repr(_answers(legacy))
+def test_every_answer_is_the_same_in_another_process(stub):
+    code = ("import importlib.util, ai_stub; "
+            f"spec = importlib.util.spec_from_file_location('answers', {str(Path(__file__))!r}); "
+            "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module); "
+            "print(repr(module._answers(ai_stub)))")
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={"PYTHONHASHSEED": "123"}, cwd=PROJECT_ROOT).stdout.strip()
+    assert other == repr(_answers(stub))
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """The absolute module names `path` imports (relative imports stay within its own package)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    return names | {node.module for node in ast.walk(tree)
+                    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module}
+
+
+def _top_level(modules: set[str]) -> set[str]:
+    return {name.partition(".")[0] for name in modules}
+
+
+def test_the_stub_imports_neither_app():
+    for path in (PROJECT_ROOT / "ai_stub").rglob("*.py"):
+        assert not _top_level(_imported_modules(path)) & set(APPS), path
+
+
+@pytest.mark.parametrize("relative", STUB_USERS)
+def test_each_app_answers_from_the_shared_stub(relative):
+    assert "ai_stub" in _imported_modules(PROJECT_ROOT / relative)
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_no_app_keeps_a_copy_of_the_stub(app):
+    features = set(ai_stub.__all__) - {"LEVELS", "digest", "pick"}  # the hash helpers' names are too generic
+    for path in (PROJECT_ROOT / app).rglob("*.py"):
+        defined = {node.name for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                   if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+        assert not defined & features, path

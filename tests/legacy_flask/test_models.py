@@ -31,20 +31,24 @@ def test_exactly_the_21_documented_tables(engine):
     assert len(DOC.tables) == 21
 
 
+def _column_problems(table: str, expected: dict, actual: dict[str, dict]) -> list[str]:
+    """How the table's reflected columns differ from the document's: names, nullability, having a default."""
+    if set(actual) != set(expected):
+        return [f"{table}: columns differ: missing {set(expected) - set(actual)}, extra {set(actual) - set(expected)}"]
+    problems = []
+    for name, col in expected.items():
+        if actual[name]["nullable"] != col.nullable:
+            problems.append(f"{table}.{name}: nullable {actual[name]['nullable']} != {col.nullable}")
+        default = actual[name].get("default")
+        if (default is not None) != (col.default is not None):
+            problems.append(f"{table}.{name}: DB default {default!r}, document says {col.default!r}")
+    return problems
+
+
 def test_columns_nullability_and_defaults_match_the_document(engine):
     insp = sa.inspect(engine)
-    problems = []
-    for table, expected in DOC.tables.items():
-        actual = {c["name"]: c for c in insp.get_columns(table)}
-        if set(actual) != set(expected):
-            problems.append(f"{table}: columns differ: missing {set(expected) - set(actual)}, extra {set(actual) - set(expected)}")
-            continue
-        for name, col in expected.items():
-            if actual[name]["nullable"] != col.nullable:
-                problems.append(f"{table}.{name}: nullable {actual[name]['nullable']} != {col.nullable}")
-            has_default = actual[name].get("default") is not None
-            if has_default != (col.default is not None):
-                problems.append(f"{table}.{name}: DB default {actual[name].get('default')!r}, document says {col.default!r}")
+    problems = [problem for table, expected in DOC.tables.items()
+                for problem in _column_problems(table, expected, {c["name"]: c for c in insp.get_columns(table)})]
     assert not problems, "\n".join(problems)
 
 
@@ -71,26 +75,34 @@ def test_foreign_keys_and_on_delete_rules(engine):
     for table in DOC.tables:
         for fk in insp.get_foreign_keys(table):
             assert len(fk["constrained_columns"]) == 1
-            actual.add((table, fk["constrained_columns"][0], fk["referred_table"], (fk["options"].get("ondelete") or "").upper()))
+            on_delete = (fk["options"].get("ondelete") or "").upper()
+            actual.add((table, fk["constrained_columns"][0], fk["referred_table"], on_delete))
     expected = {(f.table, f.column, f.target, f.on_delete) for f in DOC.foreign_keys}
     assert actual == expected
+
+
+def _index_columns(ix: dict) -> tuple[str, ...]:
+    """An index's columns; for an expression index, the column each expression starts with."""
+    if ix.get("expressions"):
+        return tuple(e.split()[0].strip('"') for e in ix["expressions"])
+    return tuple(c or "" for c in ix["column_names"]) if ix.get("column_names") else ()
+
+
+def _named_in(insp, table: str) -> dict[str, tuple[str, ...]]:
+    """The table's named indexes, unique constraints, check constraints (no columns) and foreign keys."""
+    found = {ix["name"]: _index_columns(ix) for ix in insp.get_indexes(table)}
+    found.update({uq["name"]: tuple(uq["column_names"]) for uq in insp.get_unique_constraints(table)})
+    found.update({ck["name"]: () for ck in insp.get_check_constraints(table)})
+    found.update({fk["name"]: tuple(fk["constrained_columns"])
+                  for fk in insp.get_foreign_keys(table) if fk.get("name")})
+    return found
 
 
 def test_every_named_constraint_and_index_exists_on_its_columns(engine):
     insp = sa.inspect(engine)
     found: dict[str, tuple[str, ...]] = {}
     for table in DOC.tables:
-        for ix in insp.get_indexes(table):
-            found[ix["name"]] = tuple(c or "" for c in ix["column_names"]) if ix.get("column_names") else ()
-            if ix.get("expressions"):
-                found[ix["name"]] = tuple(e.split()[0].strip('"') for e in ix["expressions"])
-        for uq in insp.get_unique_constraints(table):
-            found[uq["name"]] = tuple(uq["column_names"])
-        for ck in insp.get_check_constraints(table):
-            found[ck["name"]] = ()
-        for fk in insp.get_foreign_keys(table):
-            if fk.get("name"):
-                found[fk["name"]] = tuple(fk["constrained_columns"])
+        found.update(_named_in(insp, table))
     missing = [n for n in DOC.named if n not in found]
     wrong = [f"{n}: {found[n]} != {cols}" for n, cols in DOC.named.items()
              if n in found and cols is not None and found[n] and found[n] != cols]

@@ -107,7 +107,7 @@ class Command(BaseCommand):
         try:
             with target.cursor() as cursor:
                 for batch in read_batches(source, table, fields, model._meta.pk.column, batch_size):
-                    cursor.executemany(insert, [[c(v) for c, v in zip(converters, row)] for row in batch])
+                    cursor.executemany(insert, [[c(v) for c, v in zip(converters, row, strict=True)] for row in batch])
                     copied += len(batch)
         except DatabaseError as exc:
             raise CommandError(f"copying {table} failed after {copied} rows: {_first_line(exc)}") from None
