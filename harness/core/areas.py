@@ -6,7 +6,7 @@ An area is a function `(run, settings, targets) -> AreaResult`, registered by na
     def contract(run: Run, settings: Settings, targets: Targets) -> AreaResult: ...
 
 The core knows no area: `discover_areas()` imports every `harness/<package>/area.py` that exists, and each
-registers itself. `order` places it in `harness verify` (targets 0, contract 10, data 20, load 30,
+registers itself. `order` places it in `harness verify` (targets 0, data 5, contract 10, load 30,
 security 40, the advanced parity areas 50, scorecard 90: the scorecard reads what the others wrote).
 
 An area that reads the targets' databases registers with `needs_database=True`: when a target has none (an
@@ -24,6 +24,7 @@ import contextlib
 import importlib
 import importlib.util
 import pkgutil
+import signal
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -115,22 +116,14 @@ def run_area(area: Area, run: Run, settings: Settings, targets: Targets) -> Area
     run.progress(f"{area.name}: running")
     started, clock = utc_now_iso(), time.perf_counter()
     try:
-        without = [target.name for target in targets if target.database_url is None] if area.needs_database else []
-        if without:
-            raise AreaSkipped(f"{' and '.join(without)} {'has' if len(without) == 1 else 'have'} no database (an "
-                              f"external service without database_url); set "
-                              f"{' and '.join(name + '.database_url' for name in without)} for the {area.name} "
-                              f"area to read it")
+        _require_databases(area, targets)
         result = area.check(run, settings, targets)
     except AreaSkipped as exc:
-        result = AreaResult(area=area.name, passed=True, skipped=str(exc), findings=[Finding(
-            id=f"{area.name}.skipped", check="area_applies", severity=Severity.INFO,
-            message=f"the {area.name} area did not run: {exc}")])
+        result = _skipped(area, exc)
     except Interrupted as exc:
         result = AreaResult(area=area.name, passed=False)
         mark_interrupted(result, exc.name, round(time.perf_counter() - clock, 1), exc.during or f"{area.name}")
-        result.started, result.duration_s = started, round(time.perf_counter() - clock, 3)
-        result.targets = targets.describe()
+        _complete(result, started, clock, targets)
         with contextlib.suppress(ReportsError):
             run.write(result)
         exc.partial = result
@@ -138,19 +131,11 @@ def run_area(area: Area, run: Run, settings: Settings, targets: Targets) -> Area
     except HarnessError:
         raise
     except Exception as exc:  # noqa: BLE001 - recorded as the area's failure
-        result = AreaResult(area=area.name, passed=False, findings=[Finding(
-            id=f"{area.name}.crashed", check="area_completed", severity=Severity.CRITICAL,
-            message=f"the {area.name} area stopped with {type(exc).__name__}: {exc}",
-            evidence={"traceback": traceback.format_exc()},
-            reproduce=f"harness verify  # areas = [\"{area.name}\"], seed {run.seed}, scale {run.scale}")])
-    result.started = result.started or started
-    result.duration_s = result.duration_s or round(time.perf_counter() - clock, 3)
-    result.targets = result.targets or targets.describe()
+        result = _crashed(area, run, exc)
+    _complete(result, started, clock, targets)
     signum = received_signal()
     if signum is not None:  # the area caught the interrupt and returned what it had: keep it, marked partial
-        import signal as signals
-
-        mark_interrupted(result, signals.Signals(signum).name, result.duration_s, area.name)
+        mark_interrupted(result, signal.Signals(signum).name, result.duration_s, area.name)
     run.write(result)
     if signum is not None:
         try:
@@ -159,6 +144,35 @@ def run_area(area: Area, run: Run, settings: Settings, targets: Targets) -> Area
             exc.partial = result
             raise
     return result
+
+
+def _require_databases(area: Area, targets: Targets) -> None:
+    without = [target.name for target in targets if target.database_url is None] if area.needs_database else []
+    if without:
+        raise AreaSkipped(f"{' and '.join(without)} {'has' if len(without) == 1 else 'have'} no database (an "
+                          f"external service without database_url); set "
+                          f"{' and '.join(name + '.database_url' for name in without)} for the {area.name} "
+                          f"area to read it")
+
+
+def _skipped(area: Area, exc: AreaSkipped) -> AreaResult:
+    return AreaResult(area=area.name, passed=True, skipped=str(exc), findings=[Finding(
+        id=f"{area.name}.skipped", check="area_applies", severity=Severity.INFO,
+        message=f"the {area.name} area did not run: {exc}")])
+
+
+def _crashed(area: Area, run: Run, exc: Exception) -> AreaResult:
+    return AreaResult(area=area.name, passed=False, findings=[Finding(
+        id=f"{area.name}.crashed", check="area_completed", severity=Severity.CRITICAL,
+        message=f"the {area.name} area stopped with {type(exc).__name__}: {exc}",
+        evidence={"traceback": traceback.format_exc()},
+        reproduce=f"harness verify  # areas = [\"{area.name}\"], seed {run.seed}, scale {run.scale}")])
+
+
+def _complete(result: AreaResult, started: str, clock: float, targets: Targets) -> None:
+    result.started = result.started or started
+    result.duration_s = result.duration_s or round(time.perf_counter() - clock, 3)
+    result.targets = result.targets or targets.describe()
 
 
 def mark_interrupted(result: AreaResult, signal_name: str, seconds: float, during: str) -> None:

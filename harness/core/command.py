@@ -1,5 +1,6 @@
-"""What every area command shares (DESIGN.md "The command"): the common options, the exit codes, progress on a
-terminal only, and the verdict printed once at the end.
+"""What every command shares (DESIGN.md "The command"): the common options, the exit codes, one line and its
+exit code for a harness error, and progress on a terminal only. The verdict a command prints at the end is
+rendered by harness/report.
 
     @data.command()
     @common_options
@@ -11,6 +12,7 @@ terminal only, and the verdict printed once at the end.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 from collections.abc import Callable, Iterator
@@ -21,8 +23,7 @@ from typing import Any
 import click
 
 from .config import Settings, load_settings
-from .errors import HarnessError
-from .results import BLOCKING, AreaResult
+from .errors import ConfigError, HarnessError
 from .runs import Interrupted, Run, handle_signals
 
 EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
@@ -108,60 +109,49 @@ def terminal_progress(enabled: bool = True) -> Iterator[Callable[[str], None]]:
         yield lambda message: status.update(message)
 
 
-#: A failed area's blocking findings shown under its line (the rest are in <area>.json).
-SHOWN_FINDINGS = 3
+def settings_for(options: CommonOptions, *, out: Path | None = None, as_json: bool = False) -> Settings:
+    """The run's settings, with a subcommand's own --out and --json over the group's."""
+    return dataclasses.replace(options, out=out or options.out, json=as_json or options.json).settings()
 
 
-def verdict(run: Run, results: list[AreaResult], *, as_json: bool, interrupted: Interrupted | None = None) -> int:
-    """Print the results (a summary, or JSON on stdout) and return the exit code: 0 all gates passed, 1 not,
-    128 + the signal's number for an interrupted run (whose results are partial)."""
-    passed = interrupted is None and all(result.passed for result in results)
-    if as_json:
-        document = {"run_id": run.run_id, "out_dir": str(run.out_dir), "passed": passed,
-                    "areas": [result.to_dict() for result in results], "notes": list(run.notes)}
-        if interrupted is not None:
-            document["interrupted"] = {"signal": interrupted.name, "exit_code": interrupted.exit_code,
-                                       "during": interrupted.during}
-        click.echo(json.dumps(document, indent=2, default=str))
-    else:
-        click.echo(f"Run {run.run_id} (seed {run.seed}, scale {run.scale}): {run.out_dir}")
-        width = max((len(result.area) for result in results), default=0)
-        for result in results:
-            blocking = [finding for finding in result.findings if finding.severity in BLOCKING]
-            state = ("skipped" if result.skipped else "passed" if result.passed
-                     else "INTERRUPTED" if result.interrupted else "FAILED")
-            click.echo(f"  {result.area:<{width}}  {state}  {result.duration_s:7.1f} s  {len(result.findings)} "
-                       f"findings ({len(blocking)} critical/high)")
-            if result.skipped:
-                click.echo(f"      {result.skipped}")
-            if not result.passed:
-                for finding in blocking[:SHOWN_FINDINGS]:
-                    message = (finding.message.strip().splitlines() or [finding.id])[0]
-                    click.echo(f"      {message[:300]}")
-                if len(blocking) > SHOWN_FINDINGS:
-                    click.echo(f"      ... and {len(blocking) - SHOWN_FINDINGS} more in {result.area}.json")
-        for note in run.notes:
-            click.echo(f"Note: {note}")
-        failed = [result.area for result in results if not result.passed]
-        if interrupted is not None:
-            click.echo(f"Interrupted by {interrupted.name} while {interrupted.during}: partial results")
-        elif failed:
-            click.echo(f"Failed: {', '.join(failed)}")
-        else:
-            click.echo(f"All {len(results)} area(s) passed.")
-    if interrupted is not None:
-        return interrupted.exit_code
-    return EXIT_OK if passed else EXIT_GATE_FAILED
+def run_area_command(options: CommonOptions, names: tuple[str, ...],
+                     before: Callable[[list[Any]], None] | None = None) -> int:
+    """An area's command without a subcommand: those areas on both configured targets, as `harness verify`
+    runs them (a run folder, every result and report file in it, the verdict); returns the exit code.
+    `before(results)` prints first (the area's summary), on the terminal only."""
+    from harness import report
+
+    from .areas import discover_areas, registered_areas, run_areas
+
+    with harness_errors():
+        settings = options.settings()
+        discover_areas()
+        areas = [area for area in registered_areas() if area.name in names]
+        if len(areas) != len(names):
+            raise ConfigError(f"the {' and '.join(names)} area is not registered (its area.py failed to import?)")
+        try:
+            with terminal_progress() as progress:
+                run, results = run_areas(settings, areas, progress=progress)
+        except Interrupted as exc:  # SIGINT/SIGTERM/SIGHUP: everything stopped, partial results written
+            return report.conclude_interrupted(exc, as_json=settings.json)
+    return report.conclude(run, results, as_json=settings.json,
+                           before=None if before is None else lambda: before(results))
 
 
-def interrupted_verdict(exc: Interrupted, *, as_json: bool) -> int:
-    """What an interrupted run prints (the partial verdict on stdout, one line on stderr), and its exit code,
-    128 + the signal's number. The terminal may be gone (SIGHUP): printing is best effort."""
-    with contextlib.suppress(OSError):
-        if exc.run is None:
-            click.echo(f"Interrupted by {exc.name}: no run folder was written", err=True)
-            return exc.exit_code
-        verdict(exc.run, exc.results, as_json=as_json, interrupted=exc)
-        click.echo(f"Interrupted by {exc.name}: every process the harness started is stopped; partial results in "
-                   f"{exc.run.out_dir} (latest points at it)", err=True)
-    return exc.exit_code
+def new_command_run(settings: Settings, progress: Callable[[str], None] | None = None) -> Run:
+    """The run folder of a command that runs no area loop (reports/<run-id>/, `latest` moved when written)."""
+    from .runs import new_run
+
+    kwargs = {} if progress is None else {"progress": progress}
+    return new_run(settings.out, seed=settings.seed, scale=settings.scale, **kwargs)
+
+
+def finish_result(run: Run, result: Any, *, as_json: bool, text: Callable[[Any], str]) -> int:
+    """Write one result and its report files into `run`, print `text(result)` (or the JSON document) and return
+    the exit code (0 passed, 1 not)."""
+    from harness import report
+
+    path = run.write(result)
+    report.write_reports(run.out_dir, [result])
+    click.echo(json.dumps(result.to_dict(), indent=2, default=str) if as_json else f"{text(result)}\nResult: {path}")
+    return EXIT_OK if result.passed else EXIT_GATE_FAILED

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from urllib.parse import SplitResult, urlsplit
 
 __all__ = ["UnsafeUrl", "check_base_url", "is_loopback_host", "require_loopback_host"]
 
@@ -72,36 +73,47 @@ def require_loopback_host(host: str) -> str:
     return host
 
 
-def check_base_url(url: str, *, allow_remote: bool = False) -> str:
-    """The base URL the HTTP clients will use, as `scheme://host[:port][/path]` without a trailing slash, after
-    the checks of the module docstring; UnsafeUrl with a one-line reason otherwise."""
-    if not isinstance(url, str) or not url:
-        raise UnsafeUrl("expected an http:// or https:// base URL such as http://127.0.0.1:8000")
-    if not url.isascii() or not url.isprintable() or any(c.isspace() for c in url):
-        raise UnsafeUrl("a URL may not contain whitespace, control or non-ASCII characters")
-    if "\\" in url:
-        raise UnsafeUrl("a URL may not contain a backslash (HTTP clients disagree on where its host ends)")
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in SCHEMES or not url[len(parts.scheme):].startswith("://"):
-        raise UnsafeUrl("expected an http:// or https:// base URL such as http://127.0.0.1:8000")
-    if "@" in parts.netloc or parts.username is not None:
-        raise UnsafeUrl("a URL may not carry user info (user@host): HTTP clients disagree on which host it names")
-    if parts.query or parts.fragment or "?" in url or "#" in url:
-        raise UnsafeUrl("a base URL has no query or fragment")
-    if "%" in parts.netloc:
-        raise UnsafeUrl("a URL's host may not be percent-encoded or carry a zone id")
-    try:
-        port = parts.port
-    except ValueError:
-        raise UnsafeUrl("expected a numeric port between 1 and 65535") from None
-    if port == 0:
-        raise UnsafeUrl("expected a numeric port between 1 and 65535")
-    host = (parts.hostname or "").lower()
-    if not host:
-        raise UnsafeUrl("the URL names no host")
+# -- the rules of a base URL, in the order they are applied: (refuses, why) ----------------------------------------
 
-    # What requests/urllib3 will connect to: it must be the same scheme, host and port.
+_EXPECTED = "expected an http:// or https:// base URL such as http://127.0.0.1:8000"
+
+
+def _unsafe_characters(url: str) -> bool:
+    return not url.isascii() or not url.isprintable() or any(c.isspace() for c in url)
+
+
+def _not_http(url: str, parts: SplitResult) -> bool:
+    return parts.scheme.lower() not in SCHEMES or not url[len(parts.scheme):].startswith("://")
+
+
+def _bad_port(url: str, parts: SplitResult) -> bool:
+    try:
+        return parts.port == 0
+    except ValueError:
+        return True
+
+
+#: Rules on the text itself, before it is parsed.
+TEXT_RULES: tuple[tuple[Callable[[str], bool], str], ...] = (
+    (lambda url: not isinstance(url, str) or not url, _EXPECTED),
+    (_unsafe_characters, "a URL may not contain whitespace, control or non-ASCII characters"),
+    (lambda url: "\\" in url, "a URL may not contain a backslash (HTTP clients disagree on where its host ends)"),
+)
+#: Rules on the URL as urllib.parse reads it.
+PARTS_RULES: tuple[tuple[Callable[[str, SplitResult], bool], str], ...] = (
+    (_not_http, _EXPECTED),
+    (lambda url, parts: "@" in parts.netloc or parts.username is not None,
+     "a URL may not carry user info (user@host): HTTP clients disagree on which host it names"),
+    (lambda url, parts: bool(parts.query or parts.fragment) or "?" in url or "#" in url,
+     "a base URL has no query or fragment"),
+    (lambda url, parts: "%" in parts.netloc, "a URL's host may not be percent-encoded or carry a zone id"),
+    (_bad_port, "expected a numeric port between 1 and 65535"),
+    (lambda url, parts: not parts.hostname, "the URL names no host"),
+)
+
+
+def _same_for_urllib3(url: str, scheme: str, host: str, port: int | None) -> None:
+    """What requests/urllib3 will connect to must be the same scheme, host and port."""
     from urllib3.exceptions import LocationParseError
     from urllib3.util import parse_url
 
@@ -114,10 +126,27 @@ def check_base_url(url: str, *, allow_remote: bool = False) -> str:
         raise UnsafeUrl(f"the HTTP client would connect to {their_host or '?'}:{theirs.port or '(default port)'}, "
                         f"not to {host}:{port or '(default port)'}; refusing an ambiguous URL")
 
+
+def check_base_url(url: str, *, allow_remote: bool = False) -> str:
+    """The base URL the HTTP clients will use, as `scheme://host[:port][/path]` without a trailing slash, after
+    the checks of the module docstring; UnsafeUrl with a one-line reason otherwise."""
+    for refuses, why in TEXT_RULES:
+        if refuses(url):
+            raise UnsafeUrl(why)
+    parts = urlsplit(url)
+    for refuses_parts, why in PARTS_RULES:
+        if refuses_parts(url, parts):
+            raise UnsafeUrl(why)
+    scheme, host, port = parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+    _same_for_urllib3(url, scheme, host, port)
     if not allow_remote and not is_loopback_host(host):
         raise UnsafeUrl(f"{host} is not a loopback address written plainly (127.0.0.1, [::1] or localhost): "
                         "the harness sends requests to loopback only", host=host)
+    return _normalised(scheme, host, port, parts.path)
+
+
+def _normalised(scheme: str, host: str, port: int | None, path: str) -> str:
     netloc = f"[{host}]" if ":" in host else host
     if port is not None:
         netloc += f":{port}"
-    return f"{scheme}://{netloc}{parts.path}".rstrip("/")
+    return f"{scheme}://{netloc}{path}".rstrip("/")

@@ -133,3 +133,14 @@ def test_the_targets_area_catches_a_target_whose_health_check_fails(settings_fro
     assert finding.reproduce.startswith("curl -i -X GET http://127.0.0.1:5000/health")
     assert Metric(id="health_status", side="candidate", value=503, target="== 200", passed=False) in result.metrics
     assert isinstance(finding, Finding)
+
+
+def test_the_real_areas_run_in_the_documented_order():
+    """targets first (nothing else can run without them), then data on the databases as seeded, before the
+    contract gate's traffic writes different ids and timestamps into each (harness/core/areas.py)."""
+    from harness.core.areas import discover_areas, registered_areas
+
+    discover_areas()
+    names = [area.name for area in registered_areas()]
+    assert names[:3] == ["targets", "data", "contract"]
+    assert {area.name: area.needs_database for area in registered_areas()}["data"] is True

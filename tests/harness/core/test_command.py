@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
-import threading
 import uuid
 
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from werkzeug.serving import make_server
 
 from harness import cli
 from harness.core import AreaResult, register_area
 from harness.core.results import SCHEMA_PATH, write_area
 from harness.core.runs import new_run
+from tests.support.servers import serve_wsgi
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
 
@@ -143,13 +142,8 @@ def test_a_health_check_answering_500_names_the_target_the_status_and_the_body(r
 
 @pytest.fixture
 def served(standin):
-    app = __import__(standin).create_app({"DATABASE_URL": "external"})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with serve_wsgi(__import__(standin).create_app({"DATABASE_URL": "external"})) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""harness/core/config.py: where settings come from and which wins. (Each bad setting's one-line error and exit
-code 2 is tested through the command in tests/harness/test_cli.py.)"""
+"""harness/core/config.py: where settings come from and which wins, and the areas' declared keys read through
+core's parsers (settings.py, parsers.py). (Each bad core setting's one-line error and exit code 2 is tested
+through the command in tests/harness/test_cli.py.)"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from harness.core import ConfigError, load_settings
-from harness.core.config import DEFAULT_SOURCE
+from harness.core.config import DEFAULT_SOURCE, AreaKeys, Key
+from harness.core.parsers import choice, existing_file, integer, names_of, path
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -141,3 +143,83 @@ def test_the_example_file_is_the_embedded_default():
 @pytest.mark.parametrize("template", ["sqlite:///{target_dir}/db.sqlite3", "sqlite:///{run_dir}/shared.sqlite3"])
 def test_database_url_may_name_the_run_folders(settings_from, template):
     assert settings_from(f'[legacy]\ndatabase_url = "{template}"\n').legacy.database_url == template
+
+
+# -- an area's declared keys -----------------------------------------------------------------------------------------
+
+DEMO = AreaKeys("demo", (
+    Key("rounds", integer(1), 3),
+    Key("mode", choice("fast", "slow"), "fast"),
+    Key("checks", names_of("a", "b")),
+    Key("baseline", existing_file),
+    Key("out", path),
+))
+
+
+def test_an_areas_keys_come_typed_with_their_defaults_and_read_only(settings_from):
+    values = settings_from("[demo]\nrounds = 7\nchecks = ['b']\n").area_settings(DEMO)
+
+    assert dict(values) == {"rounds": 7, "mode": "fast", "checks": ("b",), "baseline": None, "out": None}
+    with pytest.raises(TypeError):
+        values["rounds"] = 1  # type: ignore[index]
+    assert dict(settings_from("").area_settings(DEMO))["rounds"] == 3  # no table at all: every default
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ("rounds = 0", "demo.rounds = 0 (from harness.toml): expected an integer >= 1"),
+    ("rounds = true", "demo.rounds = True (from harness.toml): expected an integer >= 1"),
+    ("mode = 'warp'", "demo.mode = 'warp' (from harness.toml): expected one of fast, slow"),
+    ("checks = []", "demo.checks = [] (from harness.toml): expected a non-empty list of a, b"),
+    ("baseline = 'nowhere.yaml'", "demo.baseline = 'nowhere.yaml' (from harness.toml): expected the path of an "
+                                  "existing file"),
+    ("roundz = 2", "demo.roundz = 2 (from harness.toml): expected one of baseline, checks, mode, out, rounds"),
+], ids=["too-small", "boolean-for-integer", "unknown-choice", "empty-list", "missing-file", "unknown-key"])
+def test_a_bad_key_or_value_of_an_area_is_one_line_exit_2(settings_from, table, message):
+    settings = settings_from(f"[demo]\n{table}\n")
+
+    with pytest.raises(ConfigError) as caught:
+        settings.area_settings(DEMO)
+    assert str(caught.value) == message and caught.value.exit_code == 2
+
+
+def test_a_relative_path_is_relative_to_the_settings_file_that_gave_it(tmp_path):
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "accepted.yaml").write_text("[]\n")
+    (tmp_path / "conf" / "h.toml").write_text("[demo]\nbaseline = 'accepted.yaml'\nout = 'runs/x'\n")
+
+    values = load_settings(Path("conf/h.toml"), environ={}, cwd=tmp_path).area_settings(DEMO)
+    assert (values["baseline"], values["out"]) == (tmp_path / "conf" / "accepted.yaml", tmp_path / "conf" / "runs/x")
+
+    # the same file named from the working directory's own harness.toml is not there
+    (tmp_path / "harness.toml").write_text("[demo]\nbaseline = 'accepted.yaml'\n")
+    with pytest.raises(ConfigError, match=r"demo.baseline = 'accepted.yaml' \(from harness.toml\)"):
+        load_settings(environ={}, cwd=tmp_path).area_settings(DEMO)
+
+
+def test_pyprojects_area_tables_resolve_against_the_working_directory(tmp_path):
+    (tmp_path / "accepted.yaml").write_text("[]\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.harness.demo]\nbaseline = 'accepted.yaml'\n")
+
+    values = load_settings(environ={}, cwd=tmp_path).area_settings(DEMO)
+    assert values["baseline"] == tmp_path / "accepted.yaml"
+
+
+@pytest.mark.parametrize(("module", "table", "message"), [
+    ("harness.contract.area", "[contract]\nmax_examples = 0",
+     "contract.max_examples = 0 (from harness.toml): expected an integer >= 1"),
+    ("harness.contract.area", "[contract]\nnoise = 'yes'", "contract.noise = 'yes' (from harness.toml): expected "
+                                                            "true or false"),
+    ("harness.data.area", "[data]\nfail_on = 'never'",
+     "data.fail_on = 'never' (from harness.toml): expected one of breaking, risky, cosmetic"),
+    ("harness.data.area", "[data]\ntables = []",
+     "data.tables = [] (from harness.toml): expected a non-empty list of table names or fnmatch patterns"),
+])
+def test_the_areas_declare_their_keys_through_core(settings_from, module, table, message):
+    import importlib
+
+    declared = {"harness.contract.area": "CONTRACT_SETTINGS", "harness.data.area": "DATA_SETTINGS"}[module]
+    keys = getattr(importlib.import_module(module), declared)
+
+    with pytest.raises(ConfigError) as caught:
+        settings_from(table + "\n").area_settings(keys)
+    assert str(caught.value) == message

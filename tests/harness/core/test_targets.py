@@ -5,18 +5,17 @@ import json
 import os
 import signal
 import socket
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from harness.core import ConfigError, TargetError, open_targets
 from harness.core.targets import free_port, looks_like_factory, make_target
 from harness.seed import planned_rows
 from harness.seed.writer import SEED_TABLES
 from tests.conftest import row_counts
+from tests.support.servers import serve_wsgi
 
 
 def health(target) -> dict:
@@ -265,13 +264,8 @@ def test_a_configured_port_that_is_taken_cannot_be_listened_on(settings_from, st
 @pytest.fixture
 def served(standin):
     """The stand-in app served over HTTP on loopback, in a thread."""
-    app = __import__(standin).create_app({"DATABASE_URL": "external"})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with serve_wsgi(__import__(standin).create_app({"DATABASE_URL": "external"})) as url:
+        yield url
 
 
 def test_a_url_target_is_driven_through_the_same_test_client(settings_from, served, run):

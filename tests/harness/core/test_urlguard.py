@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from harness import cli
 from harness.core.urlguard import UnsafeUrl, check_base_url, is_loopback_host, require_loopback_host
+from tests.support.specs import ref_spec
 
 TRICKS = [
     "http://10.0.0.1\\@127.0.0.1:5050",          # issue 10: urllib.parse says 127.0.0.1, urllib3 connects to 10.0.0.1
@@ -155,23 +156,6 @@ def test_a_url_target_in_the_configuration_is_guarded_too(network, tmp_path, mon
     assert result.stderr.startswith("Error: candidate.url = ") and network == []
 
 
-SPEC = """openapi: 3.1.0
-info: {{title: t, version: "1"}}
-paths:
-  /a:
-    get:
-      responses:
-        "200":
-          description: ok
-          content:
-            application/json:
-              schema: {{$ref: "{ref}"}}
-components:
-  schemas:
-    X: {{type: object}}
-"""
-
-
 @pytest.mark.parametrize("ref, reason", [
     ("http://10.0.0.1/r.yaml#/X", "is a URL: only files under"),
     ("https://10.0.0.1/r.yaml#/X", "is a URL: only files under"),
@@ -185,8 +169,8 @@ components:
 ], ids=["http", "https", "ftp", "scheme-relative", "nip-io", "file-url", "dot-dot", "missing-file", "dangling"])
 def test_contract_diff_resolves_no_reference_outside_its_files(network, tmp_path, ref, reason):
     old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
-    old.write_text(SPEC.format(ref="#/components/schemas/X"))
-    new.write_text(SPEC.format(ref=ref))
+    old.write_text(ref_spec("#/components/schemas/X"))
+    new.write_text(ref_spec(ref))
 
     result = CliRunner().invoke(cli.main, ["contract", "diff", str(old), str(new)])
 
@@ -199,8 +183,8 @@ def test_contract_diff_resolves_no_reference_outside_its_files(network, tmp_path
 def test_a_local_file_that_refers_to_a_url_is_refused_by_the_validators_reader(network, tmp_path):
     (tmp_path / "other.yaml").write_text('X:\n  $ref: "http://10.0.0.1/r.yaml#/Y"\n')
     old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
-    old.write_text(SPEC.format(ref="#/components/schemas/X"))
-    new.write_text(SPEC.format(ref="other.yaml#/X"))
+    old.write_text(ref_spec("#/components/schemas/X"))
+    new.write_text(ref_spec("other.yaml#/X"))
 
     result = CliRunner().invoke(cli.main, ["contract", "diff", str(old), str(new)])
 
@@ -212,9 +196,9 @@ def test_a_local_file_that_refers_to_a_url_is_refused_by_the_validators_reader(n
 
 def test_a_reference_cycle_is_one_line_exit_2(network, tmp_path):
     old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
-    old.write_text(SPEC.format(ref="#/components/schemas/X"))
-    new.write_text(SPEC.format(ref="#/components/schemas/X").replace(
-        "X: {type: object}", "X: {$ref: '#/components/schemas/Y'}\n    Y: {$ref: '#/components/schemas/X'}"))
+    old.write_text(ref_spec("#/components/schemas/X"))
+    new.write_text(ref_spec("#/components/schemas/X", {"X": "{$ref: '#/components/schemas/Y'}",
+                                                   "Y": "{$ref: '#/components/schemas/X'}"}))
 
     result = CliRunner().invoke(cli.main, ["contract", "diff", str(old), str(new)])
 
