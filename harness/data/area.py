@@ -3,7 +3,8 @@
 It runs first (order 5), on the databases as prepared and seeded, before the contract area's traffic writes
 different ids and timestamps into each: the legacy schema (SQLAlchemy) against the candidate's (Django
 migrations) by definition, then every table's rows by primary key. Settings (`[data]` in harness.toml):
-    allow_list = "path/to/schema-allow-list.toml"    fail_on = "cosmetic" | "risky" | "breaking"
+    allow_list = "path/to/schema-allow-list.toml"   (the data area's own reviewed exceptions; the run's
+                     `accepted` file's `area: data` entries apply too)    fail_on = "cosmetic" | "risky" | "breaking"
     rows = true      tables = ["users", ...]
     migrate = true   migrate_database_url = "postgresql://…/empty"   (the migration paths of `harness data
                      migrate-check`: Django migrations on an empty database + copy_legacy_rows, and
@@ -14,6 +15,7 @@ migrations) by definition, then every table's rows by primary key. Settings (`[d
                      with the candidate's env. A candidate with neither is not a Django project the harness can
                      drive: the migration paths are skipped with an info finding saying so (never run against
                      some other project's migrations).
+Declared as `DATA_SETTINGS` (core's parsers); a relative path is relative to the settings file's folder.
 """
 from __future__ import annotations
 
@@ -21,9 +23,12 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from harness.core import paths
 from harness.core.areas import register_area
-from harness.core.config import Settings, render
+from harness.core.config import AreaKeys, Key, Settings, render
+from harness.core.parsers import boolean, choice, command, existing_file, literal_database_url, non_empty_list
 from harness.core.results import AreaResult
+from harness.core.reviewed import Reviewed, load_reviewed
 from harness.core.runs import Run
 from harness.core.targets import Targets
 
@@ -37,48 +42,45 @@ from .report import to_area_result
 from .rows import diff_rows
 from .schema import diff, reflect
 
-_KEYS = {"allow_list", "fail_on", "rows", "tables", "migrate", "migrate_database_url", "migrate_manage"}
-_FAIL_ON = ("breaking", "risky", "cosmetic")
+DATA_SETTINGS = AreaKeys("data", (
+    Key("allow_list", existing_file),
+    Key("fail_on", choice("breaking", "risky", "cosmetic"), "cosmetic"),
+    Key("rows", boolean, True),
+    Key("tables", non_empty_list("table names or fnmatch patterns")),
+    Key("migrate", boolean, True),
+    Key("migrate_database_url", literal_database_url),
+    Key("migrate_manage", command),
+))
 
 
 @register_area("data", order=5, needs_database=True)
 def data(run: Run, settings: Settings, targets: Targets) -> AreaResult:
-    raw = dict(settings.section("data"))
-    unknown = sorted(set(raw) - _KEYS)
-    if unknown:
-        raise settings.bad_setting(f"data.{unknown[0]}", raw[unknown[0]], f"one of {', '.join(sorted(_KEYS))}")
-    fail_on = raw.get("fail_on", "cosmetic")
-    if fail_on not in _FAIL_ON:
-        raise settings.bad_setting("data.fail_on", fail_on, f"one of {', '.join(_FAIL_ON)}")
-    tables = raw.get("tables")
-    if tables is not None and (not isinstance(tables, list) or not tables
-                               or not all(isinstance(t, str) and t.strip() for t in tables)):
-        raise settings.bad_setting("data.tables", tables, "a non-empty list of table names or fnmatch patterns")
-    manage = raw.get("migrate_manage")
-    if manage is not None and not (isinstance(manage, str) and manage.strip() or isinstance(manage, list) and manage
-                                   and all(isinstance(part, str) for part in manage)):
-        raise settings.bad_setting("data.migrate_manage", manage, "the candidate's manage.py command (text or list)")
+    raw = settings.area_settings(DATA_SETTINGS)
+    fail_on, tables = raw["fail_on"], raw["tables"]
     legacy_url, candidate_url = targets.legacy.database_url, targets.candidate.database_url
     if not legacy_url or not candidate_url:
         raise settings.bad_setting("candidate.database_url" if legacy_url else "legacy.database_url", None,
                                    "a database URL (the data area reads both databases)")
-    entries = []
-    if raw.get("allow_list"):
-        path = Path(raw["allow_list"])
-        if not path.is_file():
-            raise settings.bad_setting("data.allow_list", raw["allow_list"], "the path of an existing file")
-        entries = load_allowlist(path)
+    entries = reviewed_entries(settings, raw["allow_list"])
     run.progress("data: schema")
-    schema = apply_allowlist(diff(reflect(legacy_url, tables=tables), reflect(candidate_url, tables=tables)), entries)
+    legacy, candidate = reflect(legacy_url, tables=tables), reflect(candidate_url, tables=tables)
+    schema = apply_allowlist(diff(legacy, candidate), entries)
     rows = None
     if raw.get("rows", True):
         run.progress("data: rows")
         rows = diff_rows(legacy_url, candidate_url, tables=tables)
     result = to_area_result(legacy=legacy_url, candidate=candidate_url, schema=schema, rows=rows, fail_on=fail_on,
-                            targets=targets.describe())
+                            targets=targets.describe(), tables=(len(legacy.tables), len(candidate.tables)))
     if raw.get("migrate", True):
         _migration_paths(run, raw, legacy_url, result, targets.candidate)
     return result
+
+
+def reviewed_entries(settings: Settings, allow_list: Path | None) -> list[Reviewed]:
+    """The run's reviewed exceptions (the `accepted` file; the project's may be absent) and the data area's own
+    allow-list file, if one is set: one loader, the same rules, applied to the data area's differences."""
+    shared = load_reviewed(settings.accepted, missing_ok=settings.accepted == paths.ACCEPTED)
+    return shared + (load_allowlist(allow_list) if allow_list else [])
 
 
 def candidate_commands(candidate: Target, manage: str | list[str] | None = None) -> tuple[DjangoCommands | None, str]:

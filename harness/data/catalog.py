@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -136,17 +138,17 @@ def sqlite_columns(conn: sa.Connection, table: str) -> dict[str, dict]:
     rows = conn.exec_driver_sql(f"PRAGMA table_xinfo({_q(table)})").mappings().all()
     sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
                                (table,)).scalar() or ""
-    pk = [r for r in rows if r["pk"]]
-    out = {}
-    for r in rows:
-        if r.get("hidden", 0) not in (0, None):
-            continue  # generated / virtual columns are not stored values
-        identity = None
-        if len(pk) == 1 and r["pk"] and (r["type"] or "").upper() == "INTEGER":
-            # INTEGER PRIMARY KEY aliases the rowid: the engine assigns it, like a serial column.
-            identity = "autoincrement" if re.search(r"\bAUTOINCREMENT\b", sql, re.IGNORECASE) else "rowid"
-        out[r["name"]] = {"type": r["type"] or "", "identity": identity}
-    return out
+    single_pk = sum(1 for r in rows if r["pk"]) == 1
+    # generated / virtual columns (hidden) are not stored values
+    return {r["name"]: {"type": r["type"] or "", "identity": _sqlite_identity(r, single_pk, sql)}
+            for r in rows if r.get("hidden", 0) in (0, None)}
+
+
+def _sqlite_identity(column: Mapping[str, Any], single_pk: bool, table_sql: str) -> str | None:
+    """INTEGER PRIMARY KEY aliases the rowid: the engine assigns it, like a serial column."""
+    if not (single_pk and column["pk"] and (column["type"] or "").upper() == "INTEGER"):
+        return None
+    return "autoincrement" if re.search(r"\bAUTOINCREMENT\b", table_sql, re.IGNORECASE) else "rowid"
 
 
 def sqlite_foreign_keys(conn: sa.Connection, table: str) -> list[ForeignKey]:
@@ -175,19 +177,23 @@ def sqlite_indexes(conn: sa.Connection, table: str) -> list[Index]:
         sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?",
                                    (name,)).scalar() or ""
         written, predicate = _split_create_index(sql)
-        keys = []
         info = [r for r in conn.exec_driver_sql(f"PRAGMA index_xinfo({_q(name)})").mappings() if r["key"]]
-        for position, row in enumerate(sorted(info, key=lambda r: r["seqno"])):
-            if row["cid"] == -2:  # an expression: only the CREATE INDEX text has it
-                expression = _strip_order(written[position]) if position < len(written) else "?"
-            else:
-                expression = row["name"]
-            key = _index_key(expression, bool(row["desc"]), bool(row["desc"]))
-            if (row["coll"] or "BINARY").upper() != "BINARY":
-                key += f" COLLATE {row['coll'].lower()}"
-            keys.append(key)
-        out.append(Index(name, tuple(keys), bool(entry["unique"]), canonical_sql(predicate), "btree"))
+        keys = tuple(_sqlite_index_key(row, written[position] if position < len(written) else None)
+                     for position, row in enumerate(sorted(info, key=lambda r: r["seqno"])))
+        out.append(Index(name, keys, bool(entry["unique"]), canonical_sql(predicate), "btree"))
     return out
+
+
+def _sqlite_index_key(row: Mapping[str, Any], written: str | None) -> str:
+    """One key of an index from PRAGMA index_xinfo, and as the CREATE INDEX text wrote it."""
+    if row["cid"] == -2:  # an expression: only the CREATE INDEX text has it
+        expression = _strip_order(written) if written is not None else "?"
+    else:
+        expression = row["name"]
+    key = _index_key(expression, bool(row["desc"]), bool(row["desc"]))
+    if (row["coll"] or "BINARY").upper() != "BINARY":
+        key += f" COLLATE {row['coll'].lower()}"
+    return key
 
 
 def _split_create_index(sql: str) -> tuple[list[str], str | None]:

@@ -115,7 +115,7 @@ def _orphans(conn: sa.Connection, snapshot: SchemaSnapshot, name: str, fk: Forei
     child, parent = _quote(conn, name), _quote(conn, fk.target_table)
     present = " AND ".join(f"c.{_quote(conn, c)} IS NOT NULL" for c in fk.columns)
     matches = " AND ".join(f"p.{_quote(conn, t)} = c.{_quote(conn, c)}"
-                           for c, t in zip(fk.columns, fk.target_columns))
+                           for c, t in zip(fk.columns, fk.target_columns, strict=False))
     where = f"{present} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {matches})"
     count = conn.execute(sa.text(f"SELECT count(*) FROM {child} c WHERE {where}")).scalar_one()
     if not count:
@@ -123,4 +123,4 @@ def _orphans(conn: sa.Connection, snapshot: SchemaSnapshot, name: str, fk: Forei
     shown_columns = list(dict.fromkeys((*snapshot.tables[name].primary_key, *fk.columns)))
     select = ", ".join(f"c.{_quote(conn, c)}" for c in shown_columns)
     rows = conn.execute(sa.text(f"SELECT {select} FROM {child} c WHERE {where} LIMIT {ORPHAN_SAMPLES}")).all()
-    return Orphans(name, fk, count, [{c: display(v) for c, v in zip(shown_columns, row)} for row in rows])
+    return Orphans(name, fk, count, [{c: display(v) for c, v in zip(shown_columns, row, strict=True)} for row in rows])

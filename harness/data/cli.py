@@ -1,21 +1,27 @@
-"""`harness data schema` and `harness data rows` (the `data` click group; harness/cli.py mounts it).
+"""`harness data`: the data area's commands (the `data` click group, mounted by harness/cli.py).
 
-    harness data schema --legacy-db URL --candidate-db URL [--tables t1,t2] [--allow-list FILE]
+    harness data [--config FILE] [--legacy ...] [--candidate ...] [--out DIR] [--json]
+                 the data area on both configured targets, as `harness verify` runs it
+    harness data schema [--legacy-db URL --candidate-db URL] [--tables t1,t2] [--allow-list FILE]
                         [--ignore-table PATTERN] [--fail-on breaking|risky|cosmetic] [--json] [--out DIR]
-    harness data rows   --legacy-db URL --candidate-db URL [--tables t1,t2] [--workers N]
+    harness data rows   [--legacy-db URL --candidate-db URL] [--tables t1,t2] [--workers N]
                         [--max-seconds S] [--max-differences N] [--tolerance T.C=0.01|1s]
                         [--precision T.C=ms] [--uuid-column T.C] [--ignore-column T.C] [--key T=c1,c2]
                         [--json] [--out DIR]
+    harness data migrate-check / cross-write   (cli_paths.py)
 
-Exit codes: 0 no difference (or only allow-listed ones), 1 differences, 2 bad input (a filter or option that
-selects nothing or names an unknown table or column is bad input, never a pass), 3 a database could not be
-reached. `--out DIR` is a reports folder, as for `harness verify`: the result goes to DIR/<run-id>/data.json
-(the result schema) and DIR/latest points at the newest run. Progress goes to stderr, and only on a terminal.
+Without `--legacy-db` and `--candidate-db`, schema and rows read the configured targets' databases (the
+targets are prepared and seeded as for `harness verify`, then stopped). Every command writes a run folder
+under the reports folder (`--out DIR`, default the settings' `out`): DIR/<run-id>/data.json (the result
+schema), data.junit.xml and data.md, and DIR/latest points at the newest run.
+
+Exit codes: 0 no difference (or only accepted ones), 1 differences, 2 bad input (a filter or option that
+selects nothing or names an unknown table or column is bad input, never a pass), 3 a database or target could
+not be reached. Progress goes to stderr, and only on a terminal.
 """
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -23,49 +29,35 @@ from pathlib import Path
 
 import click
 
-from harness.core.command import EXIT_GATE_FAILED, EXIT_USAGE, harness_errors
-from harness.core.results import AreaResult, write_area
-from harness.core.runs import Run, new_run
+from harness.core.command import (
+    CommonOptions,
+    common_options,
+    finish_result,
+    harness_errors,
+    new_command_run,
+    run_area_command,
+    settings_for,
+)
+from harness.core.config import Settings
+from harness.core.errors import ConfigError
+from harness.core.runs import Run
+from harness.report.terminal import rows_text, schema_text
 
-from .allowlist import Allowed, apply_allowlist, load_allowlist
+from .allowlist import apply_allowlist
+from .area import reviewed_entries
 from .model import SEVERITIES
 from .normalise import ColumnRule, parse_tolerance
-from .report import describe_row, to_area_result
-
-
-class BadInput(click.ClickException):
-    exit_code = EXIT_USAGE
+from .report import to_area_result
 
 
 def _split(values: tuple[str, ...], option: str = "--tables") -> list[str] | None:
-    """None when the option is not given; BadInput when it is given but names nothing (`--tables ''`)."""
+    """None when the option is not given; ConfigError when it is given but names nothing (`--tables ''`)."""
     if not values:
         return None
     names = [n.strip() for v in values for n in v.split(",") if n.strip()]
     if not names:
-        raise BadInput(f"{option} names no table: give table names or fnmatch patterns, or leave it out")
+        raise ConfigError(f"{option} names no table: give table names or fnmatch patterns, or leave it out")
     return names
-
-
-def run_folder(out: Path | None, *, seed: int = 0, scale: str = "small") -> Run | None:
-    """A new run folder DIR/<run-id> under the reports folder `--out DIR` (None without --out). Made before
-    the work starts, so an --out that cannot be written is a usage error (2) at once."""
-    if out is None:
-        return None
-    try:
-        return new_run(out, seed=seed, scale=scale)
-    except OSError as exc:
-        raise BadInput(f"--out {out}: cannot create a run folder there ({exc.strerror or exc})") from None
-
-
-def write_result(run: Run | None, result: AreaResult) -> Path | None:
-    """DIR/<run-id>/<area>.json, and DIR/latest moved to that run (as every harness command does)."""
-    if run is None:
-        return None
-    try:
-        return write_area(run.out_dir, result)
-    except OSError as exc:
-        raise BadInput(f"--out {run.root}: cannot write the result ({exc.strerror or exc})") from None
 
 
 def _databases(f: Callable) -> Callable:
@@ -75,24 +67,49 @@ def _databases(f: Callable) -> Callable:
     f = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the data.json document).")(f)
     f = click.option("--tables", multiple=True, metavar="T1,T2",
                      help="Only these tables (fnmatch patterns; repeat or separate with commas).")(f)
-    f = click.option("--candidate-db", required=True, envvar="HARNESS_CANDIDATE_DB", metavar="URL",
-                     help="The candidate's database (env HARNESS_CANDIDATE_DB).")(f)
-    f = click.option("--legacy-db", required=True, envvar="HARNESS_LEGACY_DB", metavar="URL",
-                     help="The legacy database, the reference (env HARNESS_LEGACY_DB).")(f)
+    f = click.option("--candidate-db", envvar="HARNESS_CANDIDATE_DB", metavar="URL",
+                     help="The candidate's database (env HARNESS_CANDIDATE_DB; default: the configured "
+                          "candidate's).")(f)
+    f = click.option("--legacy-db", envvar="HARNESS_LEGACY_DB", metavar="URL",
+                     help="The legacy database, the reference (env HARNESS_LEGACY_DB; default: the configured "
+                          "legacy target's).")(f)
     return f
 
 
-def _emit(result: AreaResult, as_json: bool, run: Run | None, text: str) -> None:
-    path = write_result(run, result)
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, default=str))
-    else:
-        click.echo(text + (f"\nResult: {path}" if path else ""))
+@contextlib.contextmanager
+def databases(settings: Settings, legacy_db: str | None, candidate_db: str | None,
+              progress: Callable[[str], None] | None = None) -> Iterator[tuple[Run, str, str]]:
+    """A run folder and the two databases to read: the URLs given, or both configured targets' databases
+    (the targets prepared, started and seeded as for `harness verify`; stopped on the way out)."""
+    run = new_command_run(settings, progress)
+    if legacy_db and candidate_db:
+        yield run, legacy_db, candidate_db
+        return
+    if legacy_db or candidate_db:
+        given = "--legacy-db" if legacy_db else "--candidate-db"
+        raise ConfigError(f"{given} given alone: give both databases, or neither to read the configured targets'")
+    from harness.core.targets import open_targets
+
+    with open_targets(run, settings) as targets:
+        without = [t.name for t in targets if t.database_url is None]
+        if without:
+            raise ConfigError(f"{' and '.join(without)} has no database (an external service without "
+                              f"database_url): set {without[0]}.database_url or give --legacy-db and --candidate-db")
+        yield run, targets.legacy.database_url, targets.candidate.database_url
 
 
-@click.group("data")
-def data() -> None:
-    """Schema and row parity between the legacy and the candidate database."""
+@click.group("data", invoke_without_command=True)
+@common_options
+@click.pass_context
+def data(ctx: click.Context, options: CommonOptions) -> None:
+    """Schema, row and migration parity between the legacy and the candidate database.
+
+    Without a subcommand: the data area on both configured targets (reports/<run-id>/data.json, data.junit.xml,
+    data.md). Exit 0 when the databases agree, 1 otherwise, 2 on a bad setting, 3 when a target could not be
+    started or reached."""
+    ctx.obj = options
+    if ctx.invoked_subcommand is None:
+        raise SystemExit(run_area_command(options, ("data",)))
 
 
 # -- harness data schema --------------------------------------------------------------------------------
@@ -100,44 +117,35 @@ def data() -> None:
 @data.command("schema")
 @_databases
 @click.option("--allow-list", "allow_list", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Accepted differences, each with a reason (YAML, TOML or JSON).")
+              help="Accepted differences, each with a reason and an expiry date (YAML, TOML or JSON), besides the "
+                   "`area: data` entries of the settings' `accepted` file.")
 @click.option("--ignore-table", multiple=True, metavar="PATTERN",
               help="Tables to leave out (fnmatch), besides django_*, auth_* and alembic_version.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="cosmetic", show_default=True,
               help="The least severity that fails (exit 1).")
-def schema_command(legacy_db: str, candidate_db: str, tables: tuple[str, ...], as_json: bool, out: Path | None,
-                   allow_list: Path | None, ignore_table: tuple[str, ...], fail_on: str) -> None:
+@click.pass_obj
+def schema_command(options: CommonOptions, legacy_db: str | None, candidate_db: str | None,
+                   tables: tuple[str, ...], as_json: bool, out: Path | None, allow_list: Path | None,
+                   ignore_table: tuple[str, ...], fail_on: str) -> None:
     """Compare the two schemas by definition: tables, columns, keys, constraints, indexes, sequences."""
     from .schema import check_selection, diff, reflect
 
     started, clock = datetime.now(UTC), time.perf_counter()
-    selected = _split(tables)
-    ignored = _split(ignore_table, "--ignore-table") or []
     with harness_errors():
-        entries = load_allowlist(allow_list) if allow_list else []
-        run = run_folder(out)
-        legacy = reflect(legacy_db, tables=selected)
-        candidate = reflect(candidate_db, tables=selected)
+        selected = _split(tables)
+        ignored = _split(ignore_table, "--ignore-table") or []
+        settings = settings_for(options, out=out, as_json=as_json)
+        entries = reviewed_entries(settings, allow_list)
+        with databases(settings, legacy_db, candidate_db) as (run, legacy_url, candidate_url):
+            legacy = reflect(legacy_url, tables=selected)
+            candidate = reflect(candidate_url, tables=selected)
         check_selection((legacy, candidate), tables=selected, ignore_tables=ignored)
-    differences = diff(legacy, candidate, ignore_tables=ignored)
-    split = apply_allowlist(differences, entries)
-    result = to_area_result(legacy=legacy.url, candidate=candidate.url, started=started,
-                            duration_s=time.perf_counter() - clock, schema=split, fail_on=fail_on)
-    _emit(result, as_json, run, _schema_text(split, len(legacy.tables), len(candidate.tables)))
-    if not result.passed:
-        raise SystemExit(EXIT_GATE_FAILED)
-
-
-def _schema_text(split: Allowed, legacy_tables: int, candidate_tables: int) -> str:
-    lines = [f"{d.severity.upper():<9} {d.kind:<20} {d.table + ('.' + d.name if d.name else ''):<45} {d.message}"
-             for d in split.remaining]
-    lines += [f"{'allowed':<9} {d.kind:<20} {d.table + ('.' + d.name if d.name else ''):<45} {e.reason}"
-              for d, e in split.allowed]
-    lines += [f"expired allow-list entry: {e.kind} {e.table} {e.name} (expired {e.expires})" for e in split.expired]
-    counts = ", ".join(f"{sum(d.severity == s for d in split.remaining)} {s}" for s in SEVERITIES)
-    lines.append(f"Schema: {legacy_tables} legacy / {candidate_tables} candidate tables; {counts}; "
-                 f"{len(split.allowed)} allow-listed.")
-    return "\n".join(lines)
+        split = apply_allowlist(diff(legacy, candidate, ignore_tables=ignored), entries)
+        result = to_area_result(legacy=legacy.url, candidate=candidate.url, started=started, schema=split,
+                                duration_s=time.perf_counter() - clock, fail_on=fail_on,
+                                tables=(len(legacy.tables), len(candidate.tables)))
+        code = finish_result(run, result, as_json=settings.json, text=schema_text)
+    raise SystemExit(code)
 
 
 # -- harness data rows ----------------------------------------------------------------------------------
@@ -147,23 +155,22 @@ def _column_options(pairs: tuple[str, ...], option: str) -> list[tuple[str, str]
     for pair in pairs:
         column, sep, value = pair.partition("=")
         if not sep or "." not in column or not value:
-            raise BadInput(f"{option} takes TABLE.COLUMN=VALUE (fnmatch patterns allowed), not {pair!r}")
+            raise ConfigError(f"{option} takes TABLE.COLUMN=VALUE (fnmatch patterns allowed), not {pair!r}")
         out.append((column.strip(), value.strip()))
     return out
 
 
 def _rules(tolerance, precision, uuid_column, ignore_column) -> dict[str, ColumnRule]:
     settings: dict[str, dict] = {}
-    with harness_errors():
-        for column, value in _column_options(tolerance, "--tolerance"):
-            settings.setdefault(column, {})["tolerance"] = parse_tolerance(value)
-        for column, value in _column_options(precision, "--precision"):
-            settings.setdefault(column, {})["precision"] = value
-        for column in uuid_column:
-            settings.setdefault(column, {})["uuid"] = True
-        for column in ignore_column:
-            settings.setdefault(column, {})["ignore"] = True
-        return {column: ColumnRule(**kw) for column, kw in settings.items()}
+    for column, value in _column_options(tolerance, "--tolerance"):
+        settings.setdefault(column, {})["tolerance"] = parse_tolerance(value)
+    for column, value in _column_options(precision, "--precision"):
+        settings.setdefault(column, {})["precision"] = value
+    for column in uuid_column:
+        settings.setdefault(column, {})["uuid"] = True
+    for column in ignore_column:
+        settings.setdefault(column, {})["ignore"] = True
+    return {column: ColumnRule(**kw) for column, kw in settings.items()}
 
 
 def _keys(pairs: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
@@ -172,7 +179,7 @@ def _keys(pairs: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
         table, sep, columns = pair.partition("=")
         names = tuple(c.strip() for c in columns.split(",") if c.strip())
         if not sep or not names:
-            raise BadInput(f"--key takes TABLE=COL1,COL2, not {pair!r}")
+            raise ConfigError(f"--key takes TABLE=COL1,COL2, not {pair!r}")
         out[table.strip()] = names
     return out
 
@@ -220,48 +227,38 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
 @click.option("--checksum", type=click.Choice(["auto", "sql", "python"]), default="auto", show_default=True,
               help="Where segment checksums are computed (auto: in PostgreSQL when both sides are).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, even on a terminal.")
-def rows_command(legacy_db: str, candidate_db: str, tables: tuple[str, ...], as_json: bool, out: Path | None,
-                 workers: int, max_seconds: float | None, max_differences: int, leaf_rows: int,
-                 bisection_factor: int, tolerance: tuple[str, ...], precision: tuple[str, ...],
+@click.pass_obj
+def rows_command(options: CommonOptions, legacy_db: str | None, candidate_db: str | None, tables: tuple[str, ...],
+                 as_json: bool, out: Path | None, workers: int, max_seconds: float | None, max_differences: int,
+                 leaf_rows: int, bisection_factor: int, tolerance: tuple[str, ...], precision: tuple[str, ...],
                  uuid_column: tuple[str, ...], ignore_column: tuple[str, ...], key: tuple[str, ...], checksum: str,
                  quiet: bool) -> None:
     """Compare the rows of each table by primary key: counts, checksummed key ranges, then single rows."""
     from .rows import RowsOptions, diff_rows
 
     started, clock = datetime.now(UTC), time.perf_counter()
-    options = RowsOptions(workers=workers, bisection_factor=bisection_factor, leaf_rows=leaf_rows,
-                          max_seconds=max_seconds, max_differences=max_differences,
-                          rules=_rules(tolerance, precision, uuid_column, ignore_column), keys=_keys(key),
-                          checksum=checksum)
-    selected = _split(tables)
     with harness_errors():
-        run = run_folder(out)
-    with harness_errors(), _progress(not quiet and not as_json) as progress:
-        options.progress = progress
-        report = diff_rows(legacy_db, candidate_db, tables=selected, options=options)
-    result = to_area_result(legacy=report.legacy_url, candidate=report.candidate_url, started=started,
-                            duration_s=time.perf_counter() - clock, rows=report)
-    _emit(result, as_json, run, _rows_text(report))
-    if not result.passed:
-        raise SystemExit(EXIT_GATE_FAILED)
+        rows_options = RowsOptions(workers=workers, bisection_factor=bisection_factor, leaf_rows=leaf_rows,
+                                   max_seconds=max_seconds, max_differences=max_differences,
+                                   rules=_rules(tolerance, precision, uuid_column, ignore_column), keys=_keys(key),
+                                   checksum=checksum)
+        selected = _split(tables)
+        settings = settings_for(options, out=out, as_json=as_json)
+        with databases(settings, legacy_db, candidate_db) as (run, legacy_url, candidate_url), \
+                _progress(not quiet and not settings.json) as progress:
+            rows_options.progress = progress
+            report = diff_rows(legacy_url, candidate_url, tables=selected, options=rows_options)
+        result = to_area_result(legacy=report.legacy_url, candidate=report.candidate_url, started=started,
+                                duration_s=time.perf_counter() - clock, rows=report)
+        code = finish_result(run, result, as_json=settings.json, text=rows_text)
+    raise SystemExit(code)
 
 
-def _rows_text(report) -> str:
-    lines = []
-    for t in report.tables:
-        if t.error:
-            lines.append(f"{t.table:<28} ERROR {t.error}")
-            continue
-        state = "ok" if t.clean else (f"{t.missing} missing, {t.extra} extra, {t.changed} changed, "
-                                      f"{t.duplicates} duplicate keys")
-        if not t.complete:
-            state += f" (incomplete: {t.stopped}; {t.rows_verified:,} rows verified)"
-        lines.append(f"{t.table:<28} {t.legacy_rows:>10,} / {t.candidate_rows:<10,} rows  {t.method:<6} {state}")
-        for d in t.differences[:20]:
-            lines.append(f"    {describe_row(d)}")
-        if len(t.differences) > 20:
-            lines.append(f"    ... {len(t.differences) - 20} more (see --json or --out)")
-    lines.append(f"Rows: {report.rows:,} in {len(report.tables)} tables, {report.seconds:.2f} s "
-                 f"({report.rows_per_second:,.0f} rows/s); {'no differences' if report.clean else 'DIFFERENCES'}.")
-    return "\n".join(lines)
-from . import cli_paths  # noqa: E402,F401  (migrate-check, cross-write)
+def _mount_paths() -> None:
+    from .cli_paths import cross_write_command, migrate_check_command
+
+    data.add_command(migrate_check_command)
+    data.add_command(cross_write_command)
+
+
+_mount_paths()

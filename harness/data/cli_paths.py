@@ -1,88 +1,88 @@
 """`harness data migrate-check` and `harness data cross-write`: the migration paths and the blue-green window.
 
     harness data migrate-check --legacy-db URL --candidate-db URL [--in-place-db URL] [--path copy|in-place]
-                               [--manage "python -m reference_django.manage"] [--settings-module MODULE]
-                               [--batch-size N] [--json] [--out DIR]
-    harness data cross-write   --legacy-db URL [--config FILE] [--legacy APP] [--candidate APP]
-                               [--manage ...] [--settings-module MODULE] [--no-adopt] [--json] [--out DIR]
+                               [--manage COMMAND] [--settings-module MODULE] [--batch-size N] [--json] [--out DIR]
+    harness data [--config FILE --legacy ... --candidate ...] cross-write --legacy-db URL
+                               [--manage COMMAND] [--settings-module MODULE] [--no-adopt] [--json] [--out DIR]
+
+The candidate's manage.py command is the configured candidate's (`data.migrate_manage`, or the `… manage …
+migrate` prepare step of the candidate target, run with its environment), unless `--manage` names one;
+`--settings-module` sets its DJANGO_SETTINGS_MODULE.
 
 migrate-check: `--candidate-db` is an empty database the copy path migrates and fills; the in-place path
 runs on `--in-place-db`, or on a clone of the legacy database (the legacy database is only read).
-cross-write: both targets (the harness's settings: `--config`, `--legacy`, `--candidate`, HARNESS_*) run on
-the ONE database `--legacy-db` (`--db`), sharing one upload folder. It is seeded when it holds no rows,
-and adopted by the candidate first with `migrate --fake-initial` (skip with `--no-adopt`).
+cross-write: both configured targets run on the ONE database `--legacy-db` (`--db`), sharing one upload
+folder. It is seeded when it holds no rows, and adopted by the candidate first with `migrate --fake-initial`
+(skip with `--no-adopt`).
 
 Exit codes: 0 clean, 1 a check failed, 2 bad input (a --manage command that cannot run is bad input), 3 a
-database or target could not be reached. `--out DIR` is a reports folder, as for `harness verify`: the result
-goes to DIR/<run-id>/data-migrate.json or data-crosswrite.json and DIR/latest points at the newest run.
+database or target could not be reached. Every run writes DIR/<run-id>/data-migrate.json or
+data-crosswrite.json under the reports folder (`--out DIR`) and DIR/latest points at the newest run.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import shlex
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from harness.core.command import EXIT_GATE_FAILED, harness_errors, terminal_progress
-from harness.core.config import Settings, TargetSettings, load_settings
+from harness.core.command import (
+    CommonOptions,
+    finish_result,
+    harness_errors,
+    new_command_run,
+    settings_for,
+    terminal_progress,
+)
+from harness.core.config import Settings, TargetSettings
 from harness.core.errors import ConfigError, TargetError
-from harness.core.results import AreaResult
 from harness.core.runs import Run
+from harness.report.terminal import checks_text
 
-from .cli import _emit as emit
-from .cli import data, run_folder
 from .migrate import PATHS, DjangoCommands, check_runnable
 
 if TYPE_CHECKING:
     from harness.core.targets import Target
 
-MANAGE_DEFAULT = " ".join(DjangoCommands().manage)
-SETTINGS_DEFAULT = DjangoCommands().env["DJANGO_SETTINGS_MODULE"]
-
 
 def _django_options(f: Callable) -> Callable:
-    f = click.option("--settings-module", default=SETTINGS_DEFAULT, show_default=True, metavar="MODULE",
-                     help="DJANGO_SETTINGS_MODULE for the candidate's commands.")(f)
-    f = click.option("--manage", default=MANAGE_DEFAULT, show_default=True, metavar="COMMAND",
-                     help="The candidate's manage.py as a command line ({python} is this interpreter).")(f)
+    f = click.option("--settings-module", metavar="MODULE",
+                     help="DJANGO_SETTINGS_MODULE for the candidate's commands (default: the candidate's own).")(f)
+    f = click.option("--manage", metavar="COMMAND",
+                     help="The candidate's manage.py as a command line ({python} is this interpreter; default: the "
+                          "configured candidate's, see data.migrate_manage).")(f)
     return f
 
 
-def _commands(manage: str, settings_module: str) -> DjangoCommands:
-    try:
-        argv = tuple(shlex.split(manage))
-    except ValueError as exc:
-        raise ConfigError(f"--manage {manage!r}: {exc}") from None
-    if not argv:
-        raise ConfigError("--manage: give the command that runs the candidate's manage.py")
-    commands = DjangoCommands(manage=argv, env={"DJANGO_SETTINGS_MODULE": settings_module})
-    check_runnable(commands, "--manage")
+def _commands(settings: Settings, run: Run, manage: str | None, settings_module: str | None) -> DjangoCommands:
+    """The candidate's Django commands: --manage, else the configured candidate's; checked runnable."""
+    from harness.core.targets import make_target
+
+    from .area import DATA_SETTINGS, candidate_commands
+
+    if manage is not None:
+        try:
+            if not shlex.split(manage):
+                raise ValueError("empty command")
+        except ValueError as exc:
+            raise ConfigError(f"--manage {manage!r}: {exc}; give the command that runs the candidate's "
+                              f"manage.py") from None
+    configured = settings.area_settings(DATA_SETTINGS)["migrate_manage"]
+    commands, why = candidate_commands(make_target(settings.candidate, run), manage or configured)
+    if commands is None:
+        raise ConfigError(f"{why}, or give --manage")
+    if settings_module:
+        commands = dataclasses.replace(commands, env={**commands.env, "DJANGO_SETTINGS_MODULE": settings_module})
+    check_runnable(commands, "--manage" if manage else "data.migrate_manage" if configured else "candidate.prepare")
     return commands
-
-
-def _emit(result: AreaResult, as_json: bool, run: Run | None, text: str) -> None:
-    emit(result, as_json, run, text)
-    if not result.passed:
-        raise SystemExit(EXIT_GATE_FAILED)
-
-
-def _text(result: AreaResult, title: str) -> str:
-    lines = [f"{f.severity.upper():<9} {f.check:<26} {f.message}" for f in result.findings]
-    gated = [m for m in result.metrics if m.passed is not None]
-    lines += [f"{'ok' if m.passed else 'FAILED':<9} {m.id:<40} {m.value} (target {m.target})" for m in gated]
-    lines.append(f"{title}: {'passed' if result.passed else 'FAILED'} in {result.duration_s:.1f} s, "
-                 f"{len(result.findings)} finding(s).")
-    return "\n".join(lines)
 
 
 # -- harness data migrate-check -------------------------------------------------------------------------------
 
-@data.command("migrate-check")
+@click.command("migrate-check")
 @click.option("--legacy-db", required=True, envvar="HARNESS_LEGACY_DB", metavar="URL",
               help="The legacy database (only read; env HARNESS_LEGACY_DB).")
 @click.option("--candidate-db", required=True, envvar="HARNESS_CANDIDATE_DB", metavar="URL",
@@ -97,30 +97,30 @@ def _text(result: AreaResult, title: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the result schema).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Reports folder: write DIR/<run-id>/data-migrate.json and point DIR/latest at it.")
-def migrate_check_command(legacy_db: str, candidate_db: str, in_place_db: str | None, paths: tuple[str, ...],
-                          batch_size: int, manage: str, settings_module: str, as_json: bool, out: Path | None) -> None:
+@click.pass_obj
+def migrate_check_command(options: CommonOptions | None, legacy_db: str, candidate_db: str, in_place_db: str | None,
+                          paths: tuple[str, ...], batch_size: int, manage: str | None, settings_module: str | None,
+                          as_json: bool, out: Path | None) -> None:
     """Run the candidate's migrations both ways (copy into an empty database; --fake-initial in place) and
     verify the schema, every row, the soft-deleted rows and FK integrity afterwards."""
     from .migrate import MigrateOptions, check_migration
 
     with harness_errors(), terminal_progress(not as_json) as progress:
-        options = MigrateOptions(paths=paths or PATHS, in_place_url=in_place_db, batch_size=batch_size,
-                                 commands=_commands(manage, settings_module), progress=progress)
-        run = run_folder(out)
-        report = check_migration(legacy_db, candidate_db, options)
-    result = report.to_area_result()
-    _emit(result, as_json, run, _text(result, "Migration paths"))
+        settings = settings_for(options or CommonOptions(), out=out, as_json=as_json)
+        run = new_command_run(settings, progress)
+        migrate_options = MigrateOptions(paths=paths or PATHS, in_place_url=in_place_db, batch_size=batch_size,
+                                         commands=_commands(settings, run, manage, settings_module), progress=progress)
+        report = check_migration(legacy_db, candidate_db, migrate_options)
+        code = finish_result(run, report.to_area_result(), as_json=settings.json,
+                             text=lambda result: checks_text(result, "Migration paths"))
+    raise SystemExit(code)
 
 
 # -- harness data cross-write ---------------------------------------------------------------------------------
 
-@data.command("cross-write")
+@click.command("cross-write")
 @click.option("--legacy-db", "--db", "db", required=True, envvar="HARNESS_LEGACY_DB", metavar="URL",
               help="The one database both apps run on (env HARNESS_LEGACY_DB).")
-@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
-              help="Settings file for the two targets (default: ./harness.toml or [tool.harness]).")
-@click.option("--legacy", metavar="URL|IMPORT", help="The legacy target (import string or loopback URL).")
-@click.option("--candidate", metavar="URL|IMPORT", help="The candidate target (import string or loopback URL).")
 @click.option("--adopt/--no-adopt", default=True, show_default=True,
               help="Run the candidate's `migrate --fake-initial` on the database first.")
 @click.option("--admin-email", metavar="EMAIL", help="An account that may grant roles (default: the seed's admin).")
@@ -130,76 +130,65 @@ def migrate_check_command(legacy_db: str, candidate_db: str, in_place_db: str | 
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Reports folder: write DIR/<run-id>/data-crosswrite.json (the targets' folders go in that run "
                    "folder too) and point DIR/latest at it.")
-def cross_write_command(db: str, config: Path | None, legacy: str | None, candidate: str | None, adopt: bool,
-                        admin_email: str | None, admin_password: str | None, manage: str, settings_module: str,
-                        as_json: bool, out: Path | None) -> None:
+@click.pass_obj
+def cross_write_command(options: CommonOptions | None, db: str, adopt: bool, admin_email: str | None,
+                        admin_password: str | None, manage: str | None, settings_module: str | None, as_json: bool,
+                        out: Path | None) -> None:
     """Both apps on one database: every write through one app must read the same through both, and leave
     the same rows as the same write through the other."""
+    from harness.core.targets import open_targets
+
+    from .connect import open_engine
     from .crosswrite import CrossWriteOptions, check_cross_write
 
     with harness_errors(), terminal_progress(not as_json) as progress:
-        settings = load_settings(config, options={"legacy": legacy, "candidate": candidate, "out": out})
-        options = CrossWriteOptions(progress=progress)
+        settings = settings_for(options or CommonOptions(), out=out, as_json=as_json)
+        open_engine(db).dispose()  # exit 2 for a bad URL or a missing SQLite file, 3 for a server that is down
+        run = new_command_run(settings, progress)
+        check_options = CrossWriteOptions(progress=progress)
         if admin_email:
-            options.admin_email, options.admin_password = admin_email, admin_password or ""
-        commands = _commands(manage, settings_module)
-        run = run_folder(out, seed=settings.seed, scale=settings.scale)
-        with _shared_targets(settings, db, run, adopt, commands, progress) as targets:
-            legacy_target, candidate_target = targets
-            report = check_cross_write(legacy_target.wsgi_app, candidate_target.wsgi_app, db, options)
-            described = {t.name: t.describe() for t in targets}
-    result = report.to_area_result(described)
-    _emit(result, as_json, run, _text(result, "Cross-write"))
+            check_options.admin_email, check_options.admin_password = admin_email, admin_password or ""
+        commands = _commands(settings, run, manage, settings_module)
+        shared = _on_database(settings, db, str(run.out_dir / "uploads"))
+        with open_targets(run, shared, before_prepare=_adopting(db, settings, commands if adopt else None)) as targets:
+            report = check_cross_write(targets.legacy.wsgi_app, targets.candidate.wsgi_app, db, check_options)
+        code = finish_result(run, report.to_area_result(targets.describe()), as_json=settings.json,
+                             text=lambda result: checks_text(result, "Cross-write"))
+    raise SystemExit(code)
 
 
-@contextlib.contextmanager
-def _shared_targets(settings: Settings, db: str, run: Run | None, adopt: bool, commands: DjangoCommands,
-                    progress: Callable[[str], None]) -> Iterator[list[Target]]:
-    """Both targets started on `db` and one upload folder; the database seeded when empty and adopted by the
-    candidate's migrations before the candidate starts. Stopped on the way out. The targets' folders go in
-    `run` (the --out run folder), or in a temporary one."""
-    from harness.core.runs import new_run
-    from harness.core.targets import make_target
+def _on_database(settings: Settings, db: str, uploads: str) -> Settings:
+    """Both targets pointed at the shared database and one upload folder (as in the blue-green window), not
+    seeded by the targets (the database is seeded once, when empty, before the candidate adopts it)."""
+    def moved(target: TargetSettings) -> TargetSettings:
+        app_config = {**target.app_config, **({"UPLOAD_ROOT": uploads} if "UPLOAD_ROOT" in target.app_config
+                                               else {})}
+        env = {**target.env, **({"UPLOAD_ROOT": uploads} if "UPLOAD_ROOT" in target.env else {})}
+        return dataclasses.replace(target, database_url=db, app_config=app_config, env=env, seed=False)
 
-    from .connect import open_engine
-    from .migrate import run_step
-
-    open_engine(db).dispose()  # exit 2 for a bad URL or a missing SQLite file, 3 for a server that does not answer
-    with contextlib.ExitStack() as stack:
-        if run is None:
-            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="harness-")))
-            run = new_run(folder, seed=settings.seed, scale=settings.scale, progress=progress)
-        else:
-            run = dataclasses.replace(run, progress=progress)
-        shared = str(run.out_dir / "uploads")  # one storage for both apps, as in the blue-green window
-        started = []
-        for target_settings in (settings.legacy, settings.candidate):
-            target = make_target(_on_database(target_settings, db, shared), run)
-            progress(f"{target.name}: preparing")
-            if target.name == "candidate":
-                _seed_if_empty(db, settings)
-                if adopt:
-                    step = run_step("fake-initial", commands.fake_initial(), db, commands)
-                    if not step.ok:
-                        raise TargetError(f"candidate: `{shlex.join(step.argv)}` exited with {step.returncode}: "
-                                          f"{step.output.splitlines()[-1] if step.output else 'no output'}")
-            target.prepare()
-            stack.callback(target.stop)
-            progress(f"{target.name}: starting")
-            target.start()
-            started.append(target)
-        yield started
+    return dataclasses.replace(settings, legacy=moved(settings.legacy), candidate=moved(settings.candidate))
 
 
-def _on_database(target: TargetSettings, db: str, uploads: str) -> TargetSettings:
-    """The target's settings pointed at the shared database and upload folder."""
-    app_config = {**target.app_config, **({"UPLOAD_ROOT": uploads} if "UPLOAD_ROOT" in target.app_config else {})}
-    env = {**target.env, **({"UPLOAD_ROOT": uploads} if "UPLOAD_ROOT" in target.env else {})}
-    return dataclasses.replace(target, database_url=db, app_config=app_config, env=env, seed=False)
+def _adopting(db: str, settings: Settings, commands: DjangoCommands | None) -> Callable[[Target], None]:
+    """Before the candidate is prepared: the shared database seeded if it holds no rows yet (the journey needs
+    the seed's admin), then adopted by the candidate's migrations (`migrate --fake-initial`)."""
+    def before_prepare(target: Target) -> None:
+        if target.name != "candidate":
+            return
+        _seed_if_empty(db, settings)
+        if commands is None:
+            return
+        from .migrate import run_step
+
+        step = run_step("fake-initial", commands.fake_initial(), db, commands)
+        if not step.ok:
+            raise TargetError(f"candidate: `{shlex.join(step.argv)}` exited with {step.returncode}: "
+                              f"{step.output.splitlines()[-1] if step.output else 'no output'}")
+
+    return before_prepare
 
 
 def _seed_if_empty(db: str, settings: Settings) -> None:
-    """The journey needs the seed's admin: a database that holds no rows yet is seeded first."""
     from harness.seed import SeedError, holds_rows, seed_database
 
     try:

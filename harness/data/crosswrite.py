@@ -7,7 +7,7 @@ other writes.
 For every writable resource (`crosswrite_journey.JOURNEY`) and both directions:
   1. the write goes through one app (the writer);
   2. each read that shows it goes through BOTH apps, at once, and the two replies must be the same
-     (`harness.contracts.compare.compare`: status, the headers a client reads, the body field by field;
+     (`harness.http.compare.compare`: status, the headers a client reads, the body field by field;
      timestamps included, since both read the same rows); rate-limit counters are per app and left out;
   3. the rows the write changed (inserted, updated, deleted, in every table) are kept, normalised
      (`rowdelta`: generated ids, the run's tag, tokens and "now" abstracted).
@@ -15,34 +15,42 @@ The journey runs once with legacy writing and once with the candidate writing, e
 users and course (the run's tag tells them apart), and the rows each step left must be the same both
 times: the two apps write the same rows for the same request.
 
-The apps are given as WSGI callables (an HTTP target's forwarder will do): the harness imports neither.
+The apps are given as WSGI callables (an HTTP target's forwarder will do), called through `harness.http`'s
+in-process side: the harness imports neither.
 The database is only read, to take the row snapshots, which cover every table but the framework ones:
 meant for a seeded scratch database, not a production-sized one.
 """
 from __future__ import annotations
 
-import json
 import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from io import BytesIO
 from typing import Any
 
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
-
-from harness.contracts.compare import Difference, compare
-from harness.contracts.exchange import Reply, Sent, curl, reply_evidence
-from harness.contracts.fanout import WsgiSide
 from harness.core.results import AreaResult, Finding, Metric, Severity, gate
+from harness.http import (
+    Reply,
+    Sent,
+    Side,
+    Upload,
+    WsgiSide,
+    access_token,
+    curl,
+    json_at,
+    json_request,
+    login_request,
+    multipart_request,
+    reply_evidence,
+)
+from harness.http.compare import Difference, compare
 from harness.seed import accounts
 
 from .connect import DataInputError, open_engine, shown
 from .crosswrite_journey import JOURNEY, Call, Step
-from .rowdelta import NormalDelta, Normaliser, RowMismatch, Snapshots, compare_deltas
+from .rowdelta import NormalDelta, Placeholders, RowMismatch, Snapshots, compare_deltas
 
 AREA = "data-crosswrite"
 SIDES = ("legacy", "candidate")
@@ -141,11 +149,10 @@ def check_cross_write(legacy_app: WSGIApp, candidate_app: WSGIApp, database_url:
     return report
 
 
-def _log_in(app: WsgiSide, email: str, password: str) -> str:
-    reply = app.send(_sent("POST", "/api/v1/auth/login", {"email": email, "password": password},
-                           [("User-Agent", USER_AGENT)]))
-    token = _get(reply.json, "data.access_token")
-    if reply.status != 200 or not token:
+def _log_in(app: Side, email: str, password: str) -> str:
+    reply = app.send(login_request(email, password, [("User-Agent", USER_AGENT)]))
+    token = access_token(reply)
+    if token is None:
         raise DataInputError(f"the admin account {email} cannot log in through legacy (HTTP {reply.status}); "
                              f"the journey needs it to grant roles")
     return token
@@ -176,7 +183,7 @@ class Journey:
 
     def keep(self, call: Call, reply: Reply) -> None:
         for name, path in call.keep.items():
-            found = _get(reply.json, path)
+            found = json_at(reply.json, path)
             if found is None:
                 continue
             if name.startswith("token:"):
@@ -197,16 +204,13 @@ class Journey:
             headers.append(("Authorization", f"Bearer {token}"))
         path = self.fill(call.path)
         if call.files is not None or call.form is not None:
-            fields: dict[str, Any] = dict(self.fill(call.form or {}))
-            for name, (filename, content_type, data) in (call.files or {}).items():
-                fields[name] = FileStorage(BytesIO(data), filename=self.fill(filename), content_type=content_type)
-            boundary, body = encode_multipart(fields)
-            return Sent(call.method, path, [*headers, ("Content-Type", f"multipart/form-data; boundary={boundary}")],
-                        body)
-        return _sent(call.method, path, self.fill(call.json), headers)
+            uploads = [Upload(name, self.fill(filename), data, content_type)
+                       for name, (filename, content_type, data) in (call.files or {}).items()]
+            return multipart_request(call.method, path, self.fill(call.form or {}), uploads, headers)
+        return json_request(call.method, path, self.fill(call.json), headers)
 
 
-def _run_step(step: Step, writer: str, apps: Mapping[str, WsgiSide], journey: Journey,
+def _run_step(step: Step, writer: str, apps: Mapping[str, Side], journey: Journey,
               snapshots: Snapshots) -> StepRun:
     run = StepRun(step, writer)
     clock = time.perf_counter()
@@ -221,7 +225,7 @@ def _run_step(step: Step, writer: str, apps: Mapping[str, WsgiSide], journey: Jo
     finished = datetime.now(UTC)
     delta = snapshots.take().delta(before)
     journey.keep(step.write, run.reply)
-    run.rows = delta.normalised(Normaliser(journey.id_names(), journey.tag, started, finished))
+    run.rows = delta.normalised(Placeholders(journey.id_names(), journey.tag, started, finished))
     for read in step.reads:
         try:
             sent = journey.request(read)
@@ -238,38 +242,68 @@ def _run_step(step: Step, writer: str, apps: Mapping[str, WsgiSide], journey: Jo
 
 # -- findings ------------------------------------------------------------------------------------------------
 
-def _findings(report: CrossWriteReport, journeys: dict[str, list[StepRun]]) -> None:
-    reads = read_differences = row_differences = 0
-    for writer, runs in journeys.items():
-        for run in runs:
-            if run.skipped:
-                report.findings.append(_not_checked(run, f"{run.step.resource} through {writer}: not checked, it "
-                                                         f"{run.skipped}"))
-                continue
-            if not run.wrote:
-                report.findings.append(_write_failed(run))
-            for read in run.reads:
-                if read.skipped:
-                    report.findings.append(_not_checked(run, f"{run.step.resource} through {run.writer}: "
-                                                             f"{read.read} not read, it {read.skipped}", read.read))
-                    continue
-                reads += 1
-                read_differences += len(read.differences)
-                report.findings.extend(_read_finding(run, read, f, d) for f, d in sorted(read.differences.items()))
+def _step_not_run(run: StepRun) -> list[Finding]:
+    """A step whose write could not be sent (it needs a name an earlier write did not give)."""
+    if not run.skipped:
+        return []
+    return [_not_checked(run, f"{run.step.resource} through {run.writer}: not checked, it {run.skipped}")]
+
+
+def _write_refused(run: StepRun) -> list[Finding]:
+    """A write sent that did not get its documented status."""
+    return [_write_failed(run)] if not run.skipped and not run.wrote else []
+
+
+def _reads_differ(run: StepRun) -> list[Finding]:
+    """Each read of a write sent: one that could not be made, or each field the two apps read differently."""
+    if run.skipped:
+        return []
+    found: list[Finding] = []
+    for read in run.reads:
+        if read.skipped:
+            found.append(_not_checked(run, f"{run.step.resource} through {run.writer}: {read.read} not read, it "
+                                           f"{read.skipped}", read.read))
+        else:
+            found.extend(_read_finding(run, read, f, d) for f, d in sorted(read.differences.items()))
+    return found
+
+
+#: What every step of both journeys is checked for, in the order its findings are listed.
+STEP_CHECKS: tuple[Callable[[StepRun], list[Finding]], ...] = (_step_not_run, _write_refused, _reads_differ)
+
+
+def _rows_differ(journeys: dict[str, list[StepRun]]) -> list[Finding]:
+    """Each step both apps wrote: every row the write through legacy left that the write through the candidate
+    did not leave the same."""
     by_resource = {run.step.resource: run for run in journeys["candidate"]}
+    found: list[Finding] = []
     for run in journeys["legacy"]:
         other = by_resource.get(run.step.resource)
         if other is None or run.rows is None or other.rows is None or not (run.wrote and other.wrote):
             continue
-        for mismatch in compare_deltas(run.rows, other.rows):
-            row_differences += 1
-            report.findings.append(_row_finding(run, other, mismatch))
+        found.extend(_row_finding(run, other, mismatch) for mismatch in compare_deltas(run.rows, other.rows))
+    return found
+
+
+def _findings(report: CrossWriteReport, journeys: dict[str, list[StepRun]]) -> None:
+    """The steps' findings (`STEP_CHECKS`, step by step, legacy's journey first), then the rows', then the metrics."""
+    report.findings.extend(found for runs in journeys.values() for run in runs
+                           for check in STEP_CHECKS for found in check(run))
+    rows = _rows_differ(journeys)
+    report.findings.extend(rows)
+    report.metrics += _metrics(report.database, journeys, row_differences=len(rows))
+
+
+def _metrics(database: str, journeys: dict[str, list[StepRun]], *, row_differences: int) -> list[Metric]:
+    runs = [run for runs in journeys.values() for run in runs]
+    compared = [read for run in runs if not run.skipped for read in run.reads if not read.skipped]
+    read_differences = sum(len(read.differences) for read in compared)
     steps = len(journeys["legacy"])
-    report.metrics += [
-        Metric("crosswrite_resources", "both", steps, "steps", evidence=f"one database: {report.database}"),
-        Metric("crosswrite_writes_ok", "both", sum(r.wrote for runs in journeys.values() for r in runs), "writes",
-               target=f"== {2 * steps}", passed=all(r.wrote for runs in journeys.values() for r in runs)),
-        Metric("crosswrite_reads_compared", "both", reads, "reads"),
+    return [
+        Metric("crosswrite_resources", "both", steps, "steps", evidence=f"one database: {database}"),
+        Metric("crosswrite_writes_ok", "both", sum(r.wrote for r in runs), "writes", target=f"== {2 * steps}",
+               passed=all(r.wrote for r in runs)),
+        Metric("crosswrite_reads_compared", "both", len(compared), "reads"),
         Metric("crosswrite_read_differences", "both", read_differences, "fields", target="== 0",
                passed=read_differences == 0),
         Metric("crosswrite_row_differences", "both", row_differences, "rows", target="== 0",
@@ -326,24 +360,6 @@ def _row_finding(legacy: StepRun, candidate: StepRun, mismatch: RowMismatch) -> 
 
 
 # -- small pieces -------------------------------------------------------------------------------------------
-
-def _sent(method: str, path: str, body: Any = None, headers: list[tuple[str, str]] | None = None) -> Sent:
-    headers = list(headers or [])
-    if body is None:
-        return Sent(method, path, headers)
-    return Sent(method, path, [*headers, ("Content-Type", "application/json")], json.dumps(body).encode())
-
-
-def _get(document: Any, path: str) -> Any:
-    for part in path.split("."):
-        if isinstance(document, dict):
-            document = document.get(part)
-        elif isinstance(document, list) and part.isdigit() and int(part) < len(document):
-            document = document[int(part)]
-        else:
-            return None
-    return document
-
 
 def _curl(sent: Sent) -> str:
     """The request as a curl command, its caller's token left for the reader to fill in."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.http import ACCESS_TOKEN_AT, LOGIN_PATH, credentials
+
 PASSWORD = "Cross-write-1"
 #: A few bytes with an MP4 name and type: the local upload route checks the extension and declared type.
 VIDEO_BYTES = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
@@ -47,11 +49,13 @@ def _signup(who: str) -> Step:
 
 
 def _login(who: str, *, caller: str | None = None, resource: str = "session.login") -> Step:
-    """`who` logs in; the session's token is kept for `caller` (default: `who`), its id as `<caller>_session`."""
+    """`who` logs in (the API's login, as `harness.http.login` sends it); the session's token is kept for `caller`
+    (default: `who`), its id as `<caller>_session`."""
     caller = caller or who
-    return Step(f"{resource} ({who})", Call("POST", "/api/v1/auth/login", json={
-        "email": f"{{tag}}-{who}@example.com", "password": PASSWORD},
-        keep={f"token:{caller}": "data.access_token", f"{caller}_session": "data.session_id"}),
+    email = f"{{tag}}-{who}@example.com"
+    return Step(f"{resource} ({who})", Call("POST", LOGIN_PATH, json=credentials(email, PASSWORD),
+                                            keep={f"token:{caller}": ACCESS_TOKEN_AT,
+                                                  f"{caller}_session": "data.session_id"}),
         reads=(PROFILE(caller), Call("GET", "/api/v1/auth/sessions", as_=caller),
                Call("GET", "/api/v1/auth/roles", as_=caller)))
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+#: SCHEMA.md §0 "Framework tables": bookkeeping, never compared.
+DEFAULT_IGNORED_TABLES = ("django_*", "auth_*", "alembic_version")
 SEVERITIES = ("breaking", "risky", "cosmetic")
 #: every kind of schema difference `schema.diff` reports (allow-list entries name them)
 KINDS = ("table_missing", "table_extra", "column_missing", "column_extra", "column_type", "column_nullable",

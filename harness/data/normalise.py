@@ -19,7 +19,9 @@ to a bucket edge only cost a row-level look).
 The same rules exist twice: in Python (`Normaliser`, for row comparison, SQLite and cross-engine
 checksums) and as PostgreSQL hash expressions (`pg_value_hash`, for checksums computed in the
 database). Two values the database hashes alike are always equal for `Normaliser.equal` too, so a
-checksum never hides what a row-level comparison would report.
+checksum never hides what a row-level comparison would report. Key values are matched by their text
+(`key_text`: a uuid.UUID and its string, 1 and 1.0 are one key); `as_utc` is the one reading of a
+naive timestamp (UTC), for the cross-write snapshots (`rowdelta`) too.
 """
 from __future__ import annotations
 
@@ -168,7 +170,7 @@ class Normaliser:
             value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         if not isinstance(value, datetime):
             raise TypeError(value)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return as_utc(value)
 
     @staticmethod
     def _date(value: Any) -> str:
@@ -189,6 +191,16 @@ class Normaliser:
     @staticmethod
     def _uuid(value: Any) -> str:
         return str(value).strip().lower() if not isinstance(value, uuid.UUID) else str(value)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware datetime in UTC; a naive one is taken as UTC (how both apps store time on SQLite)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def key_text(value: Any) -> str:
+    """A key value as text for hashing and matching across drivers (uuid.UUID vs str, 1 vs 1.0)."""
+    return str(value) if not isinstance(value, float) or not value.is_integer() else str(int(value))
 
 
 def _json_numbers(value: Any) -> Any:
@@ -255,33 +267,36 @@ def pg_value_hash(column_sql: str, ctype: CanonicalType, rule: ColumnRule, seed:
     non-NULL values of each column, so NULL against any value ('' included) always shows in a bucket.
     Assumes the session runs with TimeZone UTC (rows.PG_SESSION)."""
     family = "uuid" if rule.uuid else ctype.family
-    c = column_sql
     if family == "timestamp":
-        instant = f"({c} AT TIME ZONE 'UTC')" if ctype.base == "timestamptz" else c  # both naive UTC now
-        if rule.tolerance is not None:
-            expr = f"hash_numeric_extended(floor(extract(epoch from {instant}) * 1000000 / {rule.tolerance}), {seed})"
-        elif rule.precision != "us":
-            expr = f"timestamp_hash_extended(date_trunc('{_PG_TRUNC[rule.precision]}', {instant}), {seed})"
-        else:
-            expr = f"timestamp_hash_extended({instant}, {seed})"
-    elif family in ("numeric", "float", "integer") and rule.tolerance is not None:
-        expr = f"hash_numeric_extended(floor({c}::numeric / {rule.tolerance}), {seed})"
-    elif family == "numeric":
-        expr = f"hash_numeric_extended({c}, {seed})"
-    elif family == "float":
-        expr = f"hashfloat8extended({c}::float8, {seed})"
-    elif family == "integer":
-        expr = f"hashint8extended({c}::int8, {seed})"
-    elif family == "boolean":
-        expr = f"hashint4extended({c}::int4, {seed})"
-    elif family == "json":
-        expr = f"jsonb_hash_extended({c}::jsonb, {seed})"
-    elif family == "uuid":
-        expr = f"hashtextextended(lower({c}::text), {seed})"
-    elif family == "date":
-        expr = f"hashint4extended({c} - date '1970-01-01', {seed})"
-    elif family == "text" and ctype.base != "char":
-        expr = f"hashtextextended({c}, {seed})"
+        expr = _pg_timestamp_hash(column_sql, ctype, rule, seed)
+    elif family in _NUMBER_FAMILIES and rule.tolerance is not None:
+        expr = f"hash_numeric_extended(floor({column_sql}::numeric / {rule.tolerance}), {seed})"
     else:
-        expr = f"hashtextextended({c}::text, {seed})"
+        padded = family == "text" and ctype.base == "char"  # char(n) compares by its text
+        expr = (_PG_AS_TEXT if padded else _PG_HASH.get(family, _PG_AS_TEXT)).format(c=column_sql, seed=seed)
     return f"coalesce({expr}, {seed})"
+
+
+_NUMBER_FAMILIES = ("numeric", "float", "integer")
+#: The hash of a value of each family; a family not named here hashes the value's text.
+_PG_HASH = {
+    "numeric": "hash_numeric_extended({c}, {seed})",
+    "float": "hashfloat8extended({c}::float8, {seed})",
+    "integer": "hashint8extended({c}::int8, {seed})",
+    "boolean": "hashint4extended({c}::int4, {seed})",
+    "json": "jsonb_hash_extended({c}::jsonb, {seed})",
+    "uuid": "hashtextextended(lower({c}::text), {seed})",
+    "date": "hashint4extended({c} - date '1970-01-01', {seed})",
+    "text": "hashtextextended({c}, {seed})",
+}
+_PG_AS_TEXT = "hashtextextended({c}::text, {seed})"
+
+
+def _pg_timestamp_hash(column_sql: str, ctype: CanonicalType, rule: ColumnRule, seed: int) -> str:
+    """A timestamp's hash as an instant (naive UTC), at the rule's precision or in its tolerance bucket."""
+    instant = f"({column_sql} AT TIME ZONE 'UTC')" if ctype.base == "timestamptz" else column_sql
+    if rule.tolerance is not None:
+        return f"hash_numeric_extended(floor(extract(epoch from {instant}) * 1000000 / {rule.tolerance}), {seed})"
+    if rule.precision != "us":
+        return f"timestamp_hash_extended(date_trunc('{_PG_TRUNC[rule.precision]}', {instant}), {seed})"
+    return f"timestamp_hash_extended({instant}, {seed})"

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harness.core.results import AreaResult, Finding, Metric
+from harness.core.reviewed import expired_findings
 
 from .allowlist import Allowed
 from .model import SEVERITIES, SchemaDifference
@@ -20,45 +21,57 @@ FINDING_SEVERITY = {"breaking": "high", "risky": "medium", "cosmetic": "low"}
 
 def to_area_result(*, legacy: str, candidate: str, started: datetime | None = None, duration_s: float = 0.0,
                    schema: Allowed | None = None, rows: RowsReport | None = None,
-                   fail_on: str = "cosmetic", targets: dict[str, dict] | None = None) -> AreaResult:
+                   fail_on: str = "cosmetic", targets: dict[str, dict] | None = None,
+                   tables: tuple[int, int] | None = None) -> AreaResult:
     """One area result for a schema comparison, a row comparison, or both.
 
     `fail_on` is the least schema severity that fails the gate (allow-listed differences never do).
-    `targets` are the core targets' descriptions when the area runs inside `harness verify`."""
-    started = started or datetime.now(UTC)
-    findings: list[Finding] = []
-    metrics: list[Metric] = []
-    passed = True
+    `targets` are the core targets' descriptions when the area runs inside `harness verify`; `tables` the number
+    of tables reflected on each side."""
+    result = AreaResult(area="data", passed=True, started=(started or datetime.now(UTC)).isoformat(),
+                        duration_s=round(duration_s, 3), targets=targets or {})
     if schema is not None:
-        failing = [d for d in schema.remaining if SEVERITIES.index(d.severity) <= SEVERITIES.index(fail_on)]
-        passed &= not failing
-        findings += [_schema_finding(d, legacy, candidate) for d in schema.remaining]
-        findings += [_schema_finding(d, legacy, candidate, allowed=e.as_dict()) for d, e in schema.allowed]
-        findings += [Finding(id=f"schema:allow-list-expired:{e.kind}:{e.table}:{e.name}",
-                             check="schema_allowlist_expired", severity="low", operation=f"table {e.table}",
-                             message=f"allow-list entry for {e.kind} {e.table}.{e.name} expired on {e.expires}",
-                             evidence=e.as_dict()) for e in schema.expired]
-        by_severity = {s: sum(d.severity == s for d in schema.remaining) for s in SEVERITIES}
-        metrics.append(_metric("schema_differences", len(schema.remaining), "== 0", not failing,
-                               evidence=f"{legacy} vs {candidate}: {by_severity}, {len(schema.allowed)} allow-listed"))
+        _add_schema(result, schema, legacy, candidate, fail_on)
+    if tables is not None:
+        result.metrics += [_metric("schema_tables", count, None, None, unit="tables", side=side)
+                           for side, count in zip(("legacy", "candidate"), tables, strict=True)]
     if rows is not None:
-        passed &= rows.clean
-        for table in rows.tables:
-            findings += _table_findings(table, legacy, candidate)
-        metrics += [
-            _metric("rows_compared", rows.rows, None, None, unit="rows", evidence=f"{legacy} vs {candidate}"),
-            _metric("differing_rows", sum(t.differing_rows for t in rows.tables), "== 0",
-                    all(t.differing_rows == 0 for t in rows.tables), unit="rows"),
-            _metric("rows_per_second", round(rows.rows_per_second, 1), None, None, unit="rows/s"),
-            _metric("tables_compared", sum(t.error is None for t in rows.tables), None, None, unit="tables"),
-        ]
-    return AreaResult(area="data", passed=passed, metrics=metrics, findings=findings, started=started.isoformat(),
-                      duration_s=round(duration_s, 3), targets=targets or {})
+        _add_rows(result, rows, legacy, candidate)
+    return result
+
+
+def _add_schema(result: AreaResult, schema: Allowed, legacy: str, candidate: str, fail_on: str) -> None:
+    failing = [d for d in schema.remaining if SEVERITIES.index(d.severity) <= SEVERITIES.index(fail_on)]
+    result.passed &= not failing and not schema.expired
+    result.findings += [_schema_finding(d, legacy, candidate) for d in schema.remaining]
+    result.findings += [_schema_finding(d, legacy, candidate, allowed=e.as_dict()) for d, e in schema.accepted]
+    result.findings += expired_findings("data", schema.expired)
+    by_severity = {s: sum(d.severity == s for d in schema.remaining) for s in SEVERITIES}
+    result.metrics.append(_metric("schema_differences", len(schema.remaining), "== 0", not failing,
+                                  evidence=f"{legacy} vs {candidate}: {by_severity}, {len(schema.accepted)} "
+                                           f"allow-listed"))
+
+
+def _add_rows(result: AreaResult, rows: RowsReport, legacy: str, candidate: str) -> None:
+    result.passed &= rows.clean
+    for table in rows.tables:
+        result.findings += _table_findings(table, legacy, candidate)
+        result.metrics += [_metric(f"rows.{table.table}", count, None, None, unit="rows", side=side,
+                                   evidence=table.method)
+                           for side, count in (("legacy", table.legacy_rows), ("candidate", table.candidate_rows))]
+    result.metrics += [
+        _metric("rows_compared", rows.rows, None, None, unit="rows", evidence=f"{legacy} vs {candidate}"),
+        _metric("differing_rows", sum(t.differing_rows for t in rows.tables), "== 0",
+                all(t.differing_rows == 0 for t in rows.tables), unit="rows"),
+        _metric("rows_per_second", round(rows.rows_per_second, 1), None, None, unit="rows/s"),
+        _metric("rows_seconds", round(rows.seconds, 3), None, None, unit="s"),
+        _metric("tables_compared", sum(t.error is None for t in rows.tables), None, None, unit="tables"),
+    ]
 
 
 def _metric(name: str, value: Any, target: str | None, passed: bool | None, *, unit: str = "count",
-            evidence: str | None = None) -> Metric:
-    return Metric(id=name, side="both", value=value, unit=unit, target=target, passed=passed, evidence=evidence)
+            evidence: str | None = None, side: str = "both") -> Metric:
+    return Metric(id=name, side=side, value=value, unit=unit, target=target, passed=passed, evidence=evidence)
 
 
 def _schema_finding(d: SchemaDifference, legacy: str, candidate: str, *, allowed: dict | None = None) -> Finding:
@@ -83,7 +96,9 @@ def _table_findings(table: TableRows, legacy: str, candidate: str) -> list[Findi
                            operation=f"table {table.table}",
                            message=f"{table.table}: {table.error or table.stopped}; {table.rows_verified:,} of "
                                    f"{max(table.legacy_rows, table.candidate_rows):,} rows verified",
-                           evidence={"sql": sql}, reproduce=_rows_command(table.table, legacy, candidate)))
+                           evidence={"sql": sql, "error": table.error, "stopped": table.stopped,
+                                     "rows_verified": table.rows_verified},
+                           reproduce=_rows_command(table.table, legacy, candidate)))
     if table.differing_rows:
         columns = {c: _column_evidence(s) for c, s in table.columns.items() if s.differing}
         out.append(Finding(id=f"rows:summary:{table.table}", check="row_parity", severity="high",
@@ -91,6 +106,8 @@ def _table_findings(table: TableRows, legacy: str, candidate: str) -> list[Findi
                            message=f"{table.table}: {table.missing} missing, {table.extra} extra, {table.changed} "
                                    f"changed, {table.duplicates} duplicate key(s) of {table.legacy_rows:,} legacy rows",
                            evidence={"key": list(table.key), "legacy_rows": table.legacy_rows,
+                                     "missing": table.missing, "extra": table.extra, "changed": table.changed,
+                                     "duplicates": table.duplicates,
                                      "candidate_rows": table.candidate_rows, "columns": columns,
                                      "skipped_columns": table.skipped_columns, "sql": sql},
                            reproduce=_rows_command(table.table, legacy, candidate)))

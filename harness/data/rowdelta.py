@@ -4,10 +4,12 @@
     before = snapshots.take()
     ... one request ...
     delta = snapshots.take().delta(before)                  # inserted, updated, deleted rows per table
-    normal = delta.normalised(Normaliser(names, tag, started))
+    normal = delta.normalised(Placeholders(names, tag, started, finished))
     differences = compare_deltas(normal_via_legacy, normal_via_candidate)
 
-Two writers never produce the same generated values, so a delta is normalised before comparing:
+Two writers never produce the same generated values, so a delta is normalised before comparing, its
+generated values replaced by placeholders (`Placeholders`; values are compared as they are otherwise, not
+in the canonical forms of `normalise.Normaliser`, since both writes go to one kind of database):
 ids the caller knows by name (`names`: "course", "video1", ...) become `<course>`, other UUIDs `<uuid>`;
 the run's tag (in e-mails, titles, slugs) becomes `<tag>`; JWTs `<jwt>`; a werkzeug password hash keeps
 its method only; a timestamp set by the write becomes `<now>`, or `<now+3600s>` when it lies that far
@@ -21,12 +23,13 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
+from .normalise import as_utc
 from .schema import DEFAULT_IGNORED_TABLES
 
 UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -45,17 +48,20 @@ class Snapshot:
     def delta(self, before: Snapshot) -> Delta:
         out = Delta()
         for table, rows in self.tables.items():
-            old = before.tables.get(table, {})
-            inserted = [rows[k] for k in rows.keys() - old.keys()]
-            deleted = [old[k] for k in old.keys() - rows.keys()]
-            updated = []
-            for key in rows.keys() & old.keys():
-                changed = {c: (old[key].get(c), v) for c, v in rows[key].items() if old[key].get(c) != v}
-                if changed:
-                    updated.append((rows[key], changed))
-            if inserted or deleted or updated:
-                out.tables[table] = TableDelta(inserted, updated, deleted)
+            changed = _table_delta(before.tables.get(table, {}), rows)
+            if changed.inserted or changed.deleted or changed.updated:
+                out.tables[table] = changed
         return out
+
+
+def _table_delta(old: dict[tuple, Row], new: dict[tuple, Row]) -> TableDelta:
+    """The rows a write inserted, updated (with each changed column's before and after) and deleted."""
+    updated = []
+    for key in new.keys() & old.keys():
+        changes = {c: (old[key].get(c), v) for c, v in new[key].items() if old[key].get(c) != v}
+        if changes:
+            updated.append((new[key], changes))
+    return TableDelta([new[k] for k in new.keys() - old.keys()], updated, [old[k] for k in old.keys() - new.keys()])
 
 
 @dataclass(slots=True)
@@ -69,10 +75,10 @@ class TableDelta:
 class Delta:
     tables: dict[str, TableDelta] = field(default_factory=dict)
 
-    def normalised(self, normaliser: Normaliser) -> NormalDelta:
+    def normalised(self, placeholders: Placeholders) -> NormalDelta:
         out = NormalDelta()
         for table, d in self.tables.items():
-            n = normaliser
+            n = placeholders
             out.tables[table] = {
                 "inserted": sorted((n.row(r) for r in d.inserted), key=_canon),
                 "updated": sorted(({"id": n.value(r.get("id"), fresh=False),
@@ -117,7 +123,7 @@ class Snapshots:
 
 
 @dataclass(slots=True)
-class Normaliser:
+class Placeholders:
     """Turns the values one write stored into what a second writer must reproduce (module docstring)."""
 
     names: Mapping[str, str]  # id value -> its name in the journey
@@ -158,8 +164,7 @@ class Normaliser:
     def _time(self, value: datetime, fresh: bool) -> str:
         if not fresh:
             return "<time>"
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)  # both apps store UTC (SCHEMA.md §0)
+        value = as_utc(value)  # both apps store UTC (SCHEMA.md §0)
         if (self.started - value).total_seconds() > NOW_SLACK_S:
             return "<earlier>"
         ahead = (value - self.finished).total_seconds()
@@ -192,7 +197,7 @@ def compare_deltas(legacy: NormalDelta, candidate: NormalDelta) -> list[RowMisma
                 out.append(RowMismatch(table, kind, f"{table}: {len(left)} row(s) {kind} through legacy, "
                                                     f"{len(right)} through candidate", (), left[:5], right[:5]))
                 continue
-            for x, y in zip(left, right):
+            for x, y in zip(left, right, strict=True):
                 if x != y:
                     out.append(_row_mismatch(table, kind, x, y))
     return out
@@ -200,15 +205,20 @@ def compare_deltas(legacy: NormalDelta, candidate: NormalDelta) -> list[RowMisma
 
 def _row_mismatch(table: str, kind: str, legacy: dict[str, Any], candidate: dict[str, Any]) -> RowMismatch:
     if kind == "updated":
-        lc, cc = legacy["changes"], candidate["changes"]
-        columns = tuple(sorted(c for c in lc.keys() | cc.keys() if lc.get(c) != cc.get(c)))
-        parts = [f"{c}: {_change(lc.get(c))} through legacy, {_change(cc.get(c))} through candidate" for c in columns]
-        return RowMismatch(table, kind, f"{table} row {legacy['id']} updated differently: {'; '.join(parts)}",
-                           columns, {c: lc.get(c) for c in columns}, {c: cc.get(c) for c in columns})
+        return _update_mismatch(table, legacy, candidate)
     columns = tuple(sorted(c for c in legacy.keys() | candidate.keys() if legacy.get(c) != candidate.get(c)))
     parts = [f"{c}: {legacy.get(c)!r} through legacy, {candidate.get(c)!r} through candidate" for c in columns]
     return RowMismatch(table, kind, f"{table} row {kind} differently: {'; '.join(parts)}", columns,
                        {c: legacy.get(c) for c in columns}, {c: candidate.get(c) for c in columns})
+
+
+def _update_mismatch(table: str, legacy: dict[str, Any], candidate: dict[str, Any]) -> RowMismatch:
+    """One row updated through both apps, some of its columns differently."""
+    lc, cc = legacy["changes"], candidate["changes"]
+    columns = tuple(sorted(c for c in lc.keys() | cc.keys() if lc.get(c) != cc.get(c)))
+    parts = [f"{c}: {_change(lc.get(c))} through legacy, {_change(cc.get(c))} through candidate" for c in columns]
+    return RowMismatch(table, "updated", f"{table} row {legacy['id']} updated differently: {'; '.join(parts)}",
+                       columns, {c: lc.get(c) for c in columns}, {c: cc.get(c) for c in columns})
 
 
 def _change(change: list[Any] | None) -> str:

@@ -3,7 +3,7 @@
 A key range is `lo <= key < hi` (either end open), on the table's key columns (row-value comparisons
 for composite keys). Inside a range, `bounds` cut it into len(bounds) + 1 buckets; the database
 assigns each row its bucket (a binary tree of CASE comparisons), so both
-sides agree on membership as long as both order keys the same way (see `RowDiffer._same_order`).
+sides agree on membership as long as both order keys the same way (see `row_plan.key_order`).
 
 Two ways to checksum a bucket:
   SqlChecksums (PostgreSQL on both sides): count(*), the sum of a 64-bit hash of each row, and
@@ -25,7 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .normalise import Normaliser, pg_value_hash, row_hash
+from .normalise import Normaliser, key_text, pg_value_hash, row_hash
 from .types import CanonicalType
 
 Key = tuple
@@ -73,21 +73,26 @@ class TableSide:
         self.columns = tuple(columns)
         self.types = types
         self.normalisers = normalisers
-        q = engine.dialect.identifier_preparer.quote
-        self.q = q
-        self.table_sql = q(table)
+        self.q = engine.dialect.identifier_preparer.quote
+        self.table_sql = self.q(table)
         text_keys = {k for k in self.key if types[k].family in ("text", "other")}
-        self.key_exprs = [f'{q(k)} COLLATE "C"' if collate_c and k in text_keys else q(k) for k in self.key]
-        self.key_sql = self.key_exprs[0] if len(self.key) == 1 else f"({', '.join(self.key_exprs)})"
+        self.key_exprs = self._key_exprs(text_keys if collate_c else set())
+        self.key_sql = _row_value(self.key_exprs)
         # Bucket tests run once per row per tree level. Where the column's collation already orders by
         # code point (C.UTF-8, say), COLLATE "C" gives the same order by memcmp, about twice as fast;
         # range predicates keep the plain column so its index serves them.
-        fast = [f'{q(k)} COLLATE "C"' if (bytewise or collate_c) and k in text_keys else q(k) for k in self.key]
-        self.bucket_key_sql = fast[0] if len(self.key) == 1 else f"({', '.join(fast)})"
-        # psycopg reads a JSON null and an SQL NULL alike (None); their text keeps them apart ('null').
-        self.select_exprs = [f"{q(c)}::text" if self.dialect == "postgresql" and types[c].family == "json" else q(c)
-                             for c in self.columns]
+        self.bucket_key_sql = _row_value(self._key_exprs(text_keys if bytewise or collate_c else set()))
+        self.select_exprs = [self._select_expr(c) for c in self.columns]
         self.log = QueryLog()
+
+    def _key_exprs(self, collated: set[str]) -> list[str]:
+        """The key columns, those in `collated` compared by code point."""
+        return [f'{self.q(k)} COLLATE "C"' if k in collated else self.q(k) for k in self.key]
+
+    def _select_expr(self, column: str) -> str:
+        # psycopg reads a JSON null and an SQL NULL alike (None); their text keeps them apart ('null').
+        as_text = self.dialect == "postgresql" and self.types[column].family == "json"
+        return f"{self.q(column)}::text" if as_text else self.q(column)
 
     # -- plumbing -------------------------------------------------------------------------------------
     def run(self, kind: str, sql: str, params: dict | None = None, *, settings: str = "") -> list[tuple]:
@@ -105,8 +110,7 @@ class TableSide:
     def _point(self, name: str, key: Key, params: dict) -> str:
         for i, value in enumerate(key):
             params[f"{name}_{i}"] = value
-        names = [f":{name}_{i}" for i in range(len(key))]
-        return names[0] if len(names) == 1 else f"({', '.join(names)})"
+        return _row_value([f":{name}_{i}" for i in range(len(key))])
 
     def range_sql(self, lo: Key | None, hi: Key | None, params: dict) -> str:
         parts = []
@@ -173,7 +177,8 @@ class TableSide:
         params: dict = {"step": step}
         where = self.range_sql(lo, hi, params)
         sql = (f"SELECT {self._key_list} FROM (SELECT {self._key_list}, row_number() OVER (ORDER BY {self._order}) "
-               f"AS rn FROM {self.table_sql} WHERE {where}) AS numbered WHERE (rn - 1) % :step = 0 AND rn > 1 ORDER BY rn")
+               f"AS rn FROM {self.table_sql} WHERE {where}) AS numbered "
+               f"WHERE (rn - 1) % :step = 0 AND rn > 1 ORDER BY rn")
         return _distinct([tuple(r) for r in self.run("split", sql, params)])
 
     def fetch(self, lo: Key | None, hi: Key | None) -> list[tuple]:
@@ -205,7 +210,7 @@ class SqlChecksums(TableSide):
         super().__init__(*args, **kw)
         rules = [self.normalisers[c].rule for c in (*self.key, *self.columns)]
         hashes = [pg_value_hash(self.q(name), self.types[name], rule, seed)
-                  for seed, (name, rule) in enumerate(zip((*self.key, *self.columns), rules), 1)]
+                  for seed, (name, rule) in enumerate(zip((*self.key, *self.columns), rules, strict=True), 1)]
         # Seeds differ per position, so equal values in two columns, or two values swapped between
         # columns, never cancel out in the XOR.
         self.hash_sql = " # ".join(hashes)
@@ -222,7 +227,6 @@ class SqlChecksums(TableSide):
         for row in self.run("checksum", sql, params, settings="SET LOCAL enable_sort = off"):
             out[int(row[0])] = Bucket(int(row[1]), row[2], [int(n) for n in row[3:]])
         return out
-
 
     def row_hashes(self, lo: Key | None, hi: Key | None) -> list[tuple]:
         """(key values..., row hash) of every row of [lo, hi): what a leaf compares before fetching rows."""
@@ -247,7 +251,7 @@ class PythonChecksums(TableSide):
         for row in rows:
             target = out[int(row[0])]
             key, values = row[1:1 + width], row[1 + width:]
-            texts = tuple(map(key_text, key)) + tuple(n.hash_text(v) for n, v in zip(norms, values))
+            texts = tuple(map(key_text, key)) + tuple(n.hash_text(v) for n, v in zip(norms, values, strict=True))
             target.rows += 1
             target.checksum += row_hash(texts)
             for i, value in enumerate(values):
@@ -256,9 +260,9 @@ class PythonChecksums(TableSide):
         return out
 
 
-def key_text(value: Any) -> str:
-    """A key value as text for hashing and matching across drivers (uuid.UUID vs str, 1 vs 1.0)."""
-    return str(value) if not isinstance(value, float) or not value.is_integer() else str(int(value))
+def _row_value(exprs: list[str]) -> str:
+    """One expression as it is, several as a row value: `(a, b)`."""
+    return exprs[0] if len(exprs) == 1 else f"({', '.join(exprs)})"
 
 
 def _distinct(keys: list[Key]) -> list[Key]:

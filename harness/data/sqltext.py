@@ -114,23 +114,34 @@ def canonical_default(sql: str | None, family: str) -> str | None:
         return None
     if text in _NOW:
         return "now()"
-    if family == "boolean":
-        if text in _TRUE:
-            return "true"
-        if text in _FALSE:
-            return "false"
-    if family in ("integer", "numeric", "float"):
-        try:
-            number = Decimal(_unquote(text))
-        except InvalidOperation:
-            return text
-        return "0" if number == 0 else format(number.normalize(), "f")
-    if family == "json":
-        try:
-            return "'" + json.dumps(json.loads(_unquote(text)), sort_keys=True, separators=(",", ":")) + "'"
-        except ValueError:
-            return text
+    return _DEFAULT_BY_FAMILY.get(family, _as_is)(text)
+
+
+def _as_is(text: str) -> str:
     return text
+
+
+def _boolean_default(text: str) -> str:
+    return "true" if text in _TRUE else "false" if text in _FALSE else text
+
+
+def _number_default(text: str) -> str:
+    try:
+        number = Decimal(_unquote(text))
+    except InvalidOperation:
+        return text
+    return "0" if number == 0 else format(number.normalize(), "f")
+
+
+def _json_default(text: str) -> str:
+    try:
+        return "'" + json.dumps(json.loads(_unquote(text)), sort_keys=True, separators=(",", ":")) + "'"
+    except ValueError:
+        return text
+
+
+_DEFAULT_BY_FAMILY = {"boolean": _boolean_default, "integer": _number_default, "numeric": _number_default,
+                      "float": _number_default, "json": _json_default}
 
 
 def _unquote(text: str) -> str:

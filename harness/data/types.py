@@ -41,7 +41,8 @@ FAMILY = {
 #: Within a family, how much a base type holds (text lengths and numeric precision are compared apart).
 _WIDTH = {"smallint": 1, "integer": 2, "bigint": 3, "real": 1, "double": 2, "char": 1, "varchar": 2, "text": 3}
 
-_SHAPE = re.compile(r"^(?P<base>[a-z ]+?)\s*(?:\((?P<args>[^)]*)\))?\s*(?P<tail>with(?:out)? time zone)?(?P<array>(?:\[\])*)$")
+_SHAPE = re.compile(r"^(?P<base>[a-z ]+?)\s*(?:\((?P<args>[^)]*)\))?\s*"
+                    r"(?P<tail>with(?:out)? time zone)?(?P<array>(?:\[\])*)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,34 +95,46 @@ def compare_types(legacy: CanonicalType, candidate: CanonicalType, *, same_engin
     """
     if legacy == candidate:
         return None
-    fam_l, fam_c = legacy.family, candidate.family
-    if fam_l != fam_c:
+    family = legacy.family
+    if family != candidate.family:
         return TypeChange("changed", f"{legacy} became {candidate} (another kind of value)")
-    if not same_engine and fam_l in ("timestamp", "json", "float"):
+    if not same_engine and family in _ONE_ENGINE_ONLY:
         return None
-    if fam_l == "json":
-        return TypeChange("changed", f"{legacy} became {candidate} (key order and duplicate keys behave differently)")
-    if fam_l == "timestamp":
-        if legacy.base != candidate.base:
-            return TypeChange("changed", f"{legacy} became {candidate} (time-zone handling differs)")
-        return _by_args(legacy, candidate, "fractional-second precision")
-    if fam_l == "numeric":
-        return _numeric(legacy, candidate)
-    if fam_l in ("text", "integer", "float"):
-        wl, wc = _WIDTH.get(legacy.base, 0), _WIDTH.get(candidate.base, 0)
-        if fam_l == "text":
-            # Lengths decide first: varchar(36) vs text is narrowing whatever the base names say.
-            ll = legacy.args[0] if legacy.args else None
-            lc = candidate.args[0] if candidate.args else None
-            if not same_engine and legacy.base in ("varchar", "text") and candidate.base in ("varchar", "text"):
-                return None if ll == lc or None in (ll, lc) else _length(ll, lc, legacy, candidate)
-            if ll != lc:
-                return _length(ll, lc, legacy, candidate)
-        if wl == wc:
-            return None if legacy.args == candidate.args else TypeChange("changed", f"{legacy} became {candidate}")
-        direction = "narrowed" if wc < wl else "widened"
-        return TypeChange(direction, f"{legacy} {direction} to {candidate}")
+    return _BY_FAMILY.get(family, _changed)(legacy, candidate, same_engine)
+
+
+def _changed(legacy: CanonicalType, candidate: CanonicalType, same_engine: bool) -> TypeChange:
     return TypeChange("changed", f"{legacy} became {candidate}")
+
+
+def _json(legacy: CanonicalType, candidate: CanonicalType, same_engine: bool) -> TypeChange:
+    return TypeChange("changed", f"{legacy} became {candidate} (key order and duplicate keys behave differently)")
+
+
+def _timestamp(legacy: CanonicalType, candidate: CanonicalType, same_engine: bool) -> TypeChange:
+    if legacy.base != candidate.base:
+        return TypeChange("changed", f"{legacy} became {candidate} (time-zone handling differs)")
+    return _by_args(legacy, candidate, "fractional-second precision")
+
+
+def _text(legacy: CanonicalType, candidate: CanonicalType, same_engine: bool) -> TypeChange | None:
+    """Lengths decide first: varchar(36) vs text is narrowing whatever the base names say."""
+    ll = legacy.args[0] if legacy.args else None
+    lc = candidate.args[0] if candidate.args else None
+    if not same_engine and legacy.base in ("varchar", "text") and candidate.base in ("varchar", "text"):
+        return None if ll == lc or None in (ll, lc) else _length(ll, lc, legacy, candidate)
+    if ll != lc:
+        return _length(ll, lc, legacy, candidate)
+    return _width(legacy, candidate, same_engine)
+
+
+def _width(legacy: CanonicalType, candidate: CanonicalType, same_engine: bool) -> TypeChange | None:
+    """Types of one family ordered by what they hold (smallint < integer < bigint, real < double, ...)."""
+    wl, wc = _WIDTH.get(legacy.base, 0), _WIDTH.get(candidate.base, 0)
+    if wl == wc:
+        return None if legacy.args == candidate.args else _changed(legacy, candidate, same_engine)
+    direction = "narrowed" if wc < wl else "widened"
+    return TypeChange(direction, f"{legacy} {direction} to {candidate}")
 
 
 def _length(ll: int | None, lc: int | None, legacy: CanonicalType, candidate: CanonicalType) -> TypeChange:
@@ -130,7 +143,7 @@ def _length(ll: int | None, lc: int | None, legacy: CanonicalType, candidate: Ca
     return TypeChange(direction, f"{legacy} {direction} to {candidate}")
 
 
-def _numeric(legacy: CanonicalType, candidate: CanonicalType) -> TypeChange | None:
+def _numeric(legacy: CanonicalType, candidate: CanonicalType, same_engine: bool) -> TypeChange | None:
     if not legacy.args or not candidate.args:
         # Unconstrained numeric holds any value: losing the constraint widens, gaining one narrows.
         direction = "widened" if not candidate.args else "narrowed"
@@ -150,3 +163,10 @@ def _by_args(legacy: CanonicalType, candidate: CanonicalType, what: str) -> Type
     ac = candidate.args[0] if candidate.args else 6
     direction = "narrowed" if ac < al else "widened"
     return TypeChange(direction, f"{legacy} {direction} to {candidate} ({what} {al} -> {ac})")
+
+
+#: Families whose differences one engine alone can express (SQLite: no time zone, no JSONB, one float).
+_ONE_ENGINE_ONLY = ("timestamp", "json", "float")
+#: How two types of one family compare; other families differ whenever the types do.
+_BY_FAMILY = {"json": _json, "timestamp": _timestamp, "numeric": _numeric, "text": _text, "integer": _width,
+              "float": _width}

@@ -86,3 +86,49 @@ def test_migrate_manage_names_another_candidates_manage_command(tmp_path, run, r
     with pytest.raises(DataInputError, match="data.migrate_manage"):
         area._migration_paths(run, {"migrate_manage": "/nonexistent/manage"}, "sqlite:///x.sqlite3", result, candidate)
     assert recorded == []
+
+
+def test_verify_checks_the_migrations_of_the_configured_candidate_not_the_bundled_one(tmp_path, monkeypatch):
+    """`harness verify --candidate other:app`, with that app's manage command configured (data.migrate_manage):
+    the migration paths run that command, each step on its own database, and never reference_django's."""
+    import json
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from harness import cli
+
+    log = tmp_path / "manage.log"
+    (tmp_path / "fake_candidate.py").write_text(
+        "def app(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'application/json')])\n"
+        "    return [b'{\"status\": \"healthy\"}']\n")
+    (tmp_path / "fake_manage.py").write_text(
+        "import json, os, sqlite3, sys\n"
+        "database = os.environ.get('DATABASE_URL') or ''\n"
+        "with open(os.environ['FAKE_MANAGE_LOG'], 'a') as log:\n"
+        "    log.write(json.dumps({'argv': sys.argv[1:], 'database': database}) + '\\n')\n"
+        "if database.startswith('sqlite:///'):\n"
+        "    sqlite3.connect(database.removeprefix('sqlite:///')).close()  # a database, with nothing in it\n")
+    sqlite3.connect(tmp_path / "candidate.sqlite3").close()  # its own database, empty: the fake migrates nothing
+    (tmp_path / "harness.toml").write_text(
+        f'areas = ["data"]\n\n[candidate]\nseed = false\ndatabase_url = "sqlite:///{tmp_path}/candidate.sqlite3"\n\n'
+        '[data]\nrows = false\nmigrate_manage = "{python} -m fake_manage"\n')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("FAKE_MANAGE_LOG", str(log))
+
+    result = CliRunner().invoke(cli.main, ["verify", "--candidate", "fake_candidate:app", "--json"])
+
+    assert result.exit_code == 1, result.output  # an empty candidate database: the schema differs, as it should
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    commands = [call["argv"][:1] for call in calls]
+    assert ["migrate"] in commands and ["copy_legacy_rows"] in commands
+    # each step on a database of its own: the copy target, a clone of legacy; never the targets' databases
+    assert all(call["database"] and "candidate.sqlite3" not in call["database"]
+               and "targets/legacy" not in call["database"] for call in calls)
+    (data,) = json.loads(result.stdout)["areas"]
+    # the fake's `migrate` creates no table, and the copy path says so (reference_django's would have made them)
+    copied = {f["message"] for f in data["findings"] if f["check"] == "copy_schema"}
+    assert "copy path: the migrated schema differs from the legacy one: table users is missing from the " \
+           "candidate" in copied

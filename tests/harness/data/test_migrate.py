@@ -1,4 +1,4 @@
-"""`harness data migrate-check` (harness/data/migrate.py, census.py, cli_paths.py): the real migration paths of
+"""`harness data migrate-check` (harness/data/migrate*.py, census.py, cli_paths.py): the real migration paths of
 reference_django pass on the seeded legacy database, and every fault a path can bring is reported, named by
 table (and column): a copy that drops a table's rows or alters a value, an orphaned FK row, a --fake-initial
 run that changes the schema, loses soft-deleted rows or rows. SQLite and PostgreSQL (the `db_url` param)."""
@@ -21,6 +21,12 @@ from harness.data.connect import DataInputError
 from harness.data.migrate import DjangoCommands, MigrateOptions, check_migration
 from harness.seed import accounts
 from tests.scratch_databases import empty_database_beside, orphan_statements
+
+#: The bundled candidate's manage command: the harness names no app, its callers pass the candidate's.
+BUNDLED = DjangoCommands(manage=("{python}", "-m", "reference_django.manage"),
+                         env={"DJANGO_SETTINGS_MODULE": "reference_django.config.settings.base"})
+BUNDLED_FLAGS = ("--manage", "{python} -m reference_django.manage",
+                 "--settings-module", "reference_django.config.settings.base")
 
 
 @pytest.fixture
@@ -73,7 +79,7 @@ def with_check(report, check: str) -> list:
 def test_both_paths_pass_and_keep_every_row_and_soft_deleted_row(db_url, empty_url, soft_deleted):
     legacy_tables = set(take_census(db_url).tables)
 
-    report = check_migration(db_url, empty_url)
+    report = check_migration(db_url, empty_url, MigrateOptions(BUNDLED))
 
     assert report.findings == [] and report.passed
     found = metrics(report)
@@ -90,7 +96,7 @@ def test_both_paths_pass_and_keep_every_row_and_soft_deleted_row(db_url, empty_u
 def test_a_copy_that_drops_a_tables_rows_is_caught(db_url, empty_url, monkeypatch, run_sql):
     after_step(monkeypatch, "copy", lambda url: run_sql(url, "DELETE FROM reviews"))
 
-    report = check_migration(db_url, empty_url, MigrateOptions(paths=("copy",)))
+    report = check_migration(db_url, empty_url, MigrateOptions(BUNDLED, paths=("copy",)))
 
     assert not report.passed
     (counts,) = with_check(report, "copy_row_counts")
@@ -105,7 +111,7 @@ def test_a_copy_that_alters_a_value_is_caught(db_url, empty_url, monkeypatch, ru
     after_step(monkeypatch, "copy", lambda url: run_sql(url, f"UPDATE courses SET title = 'Tampered' "
                                                              f"WHERE id = '{course}'"))
 
-    report = check_migration(db_url, empty_url, MigrateOptions(paths=("copy",)))
+    report = check_migration(db_url, empty_url, MigrateOptions(BUNDLED, paths=("copy",)))
 
     (changed,) = with_check(report, "row_changed")
     assert changed.evidence["table"] == "courses" and changed.evidence["key"] == {"id": course}
@@ -117,7 +123,7 @@ def test_an_orphaned_fk_row_is_reported_with_its_table_and_columns(db_url, empty
     section = seeded.section_ids()[0]
     after_step(monkeypatch, "copy", lambda url: run_sql(url, *orphan_statements(url, "course_sections", section)))
 
-    report = check_migration(db_url, empty_url, MigrateOptions(paths=("copy",)))
+    report = check_migration(db_url, empty_url, MigrateOptions(BUNDLED, paths=("copy",)))
 
     orphans = {(f.evidence["table"], tuple(f.evidence["columns"])): f for f in with_check(report, "fk_integrity")}
     assert ("videos", ("section_id",)) in orphans
@@ -130,7 +136,7 @@ def test_an_orphaned_fk_row_is_reported_with_its_table_and_columns(db_url, empty
 def test_orphans_in_the_legacy_database_are_reported_and_the_copy_keeps_nothing(db_url, empty_url, run_sql, seeded):
     run_sql(db_url, *orphan_statements(db_url, "users", seeded.user_id(accounts.STUDENT2)))
 
-    report = check_migration(db_url, empty_url)
+    report = check_migration(db_url, empty_url, MigrateOptions(BUNDLED))
 
     legacy_orphans = [f for f in with_check(report, "fk_integrity") if f.id.startswith("migrate:legacy:")]
     assert {f.evidence["table"] for f in legacy_orphans} >= {"enrollments", "user_roles"}
@@ -165,7 +171,7 @@ def test_a_fake_initial_run_that_changes_what_it_adopts_is_reported(db_url, empt
     statement, check, operation = fault
     after_step(monkeypatch, "fake-initial", lambda url: run_sql(url, statement))
 
-    report = check_migration(db_url, empty_url, MigrateOptions(paths=("in-place",)))
+    report = check_migration(db_url, empty_url, MigrateOptions(BUNDLED, paths=("in-place",)))
 
     assert [f.operation for f in with_check(report, check)] == [operation]
     assert not report.passed
@@ -174,7 +180,7 @@ def test_a_fake_initial_run_that_changes_what_it_adopts_is_reported(db_url, empt
 def test_an_index_added_in_place_is_named(db_url, empty_url, monkeypatch, run_sql):
     after_step(monkeypatch, "fake-initial", lambda url: run_sql(url, "CREATE INDEX ix_tampered ON courses (title)"))
 
-    report = check_migration(db_url, empty_url, MigrateOptions(paths=("in-place",)))
+    report = check_migration(db_url, empty_url, MigrateOptions(BUNDLED, paths=("in-place",)))
 
     (finding,) = with_check(report, "in_place_schema")
     assert finding.evidence["kind"] == "index_extra" and "title" in finding.evidence["candidate"]
@@ -197,12 +203,18 @@ def test_a_failing_command_is_critical_and_ends_its_path(db_url, empty_url):
     assert [s.name for s in report.steps] == ["migrate", "fake-initial"]  # no copy after a failed migrate
 
 
+def test_the_manage_command_is_the_callers_the_harness_names_no_app():
+    with pytest.raises(TypeError):
+        DjangoCommands()  # type: ignore[call-arg]
+    assert dict(DjangoCommands(manage=("manage.py",)).env) == {}
+
+
 def test_a_target_that_holds_rows_or_is_the_legacy_database_is_bad_input(db_pair):
     legacy, copy = db_pair
     with pytest.raises(DataInputError, match="must be empty for the copy path; it holds rows in .*courses"):
-        check_migration(legacy, copy, MigrateOptions(paths=("copy",)))
+        check_migration(legacy, copy, MigrateOptions(BUNDLED, paths=("copy",)))
     with pytest.raises(DataInputError, match="is the legacy database"):
-        check_migration(legacy, legacy, MigrateOptions(paths=("copy",)))
+        check_migration(legacy, legacy, MigrateOptions(BUNDLED, paths=("copy",)))
 
 
 # -- the command -------------------------------------------------------------------------------------------------
@@ -218,7 +230,7 @@ def invoke(runner: CliRunner, *args):
 
 def test_cli_clean_run_exits_0_and_writes_the_result(runner, db_url, empty_url, tmp_path):
     result = invoke(runner, "--legacy-db", db_url, "--candidate-db", empty_url, "--path", "copy",
-                    "--out", tmp_path / "run")
+                    "--out", tmp_path / "run", *BUNDLED_FLAGS)
 
     assert result.exit_code == 0, result.output
     assert "Migration paths: passed" in result.output
@@ -233,9 +245,9 @@ def test_cli_exit_codes(runner, tmp_path, db_pair):
     failed = invoke(runner, "--legacy-db", legacy, "--candidate-db", f"sqlite:///{tmp_path / 'new.sqlite3'}",
                     "--manage", fail, "--json")
     assert failed.exit_code == 1 and json.loads(failed.output)["passed"] is False
-    assert invoke(runner, "--legacy-db", legacy, "--candidate-db", holding_rows).exit_code == 2
+    assert invoke(runner, "--legacy-db", legacy, "--candidate-db", holding_rows, *BUNDLED_FLAGS).exit_code == 2
     assert invoke(runner, "--legacy-db", f"sqlite:///{tmp_path / 'missing.sqlite3'}",
-                  "--candidate-db", f"sqlite:///{tmp_path / 'new.sqlite3'}").exit_code == 2
+                  "--candidate-db", f"sqlite:///{tmp_path / 'new.sqlite3'}", *BUNDLED_FLAGS).exit_code == 2
     unreachable = invoke(runner, "--legacy-db", "postgresql://postgres@127.0.0.1:1/legacy",
-                         "--candidate-db", f"sqlite:///{tmp_path / 'new.sqlite3'}")
+                         "--candidate-db", f"sqlite:///{tmp_path / 'new.sqlite3'}", *BUNDLED_FLAGS)
     assert unreachable.exit_code == 3 and "cannot reach" in unreachable.output

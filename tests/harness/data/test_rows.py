@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from harness.data import rows as rows_module
+from harness.data import row_segments
 from harness.data.normalise import ColumnRule, parse_tolerance
 from harness.data.rows import RowsOptions, TableRows, diff_rows
 
@@ -149,7 +149,7 @@ def test_bisection_down_to_single_rows_in_parallel(db_pair, run_sql, monkeypatch
     legacy, candidate = db_pair
     target = scalar(legacy, "SELECT id FROM videos ORDER BY id LIMIT 1 OFFSET 17")
     run_sql(candidate, f"UPDATE videos SET title = 'retitled' WHERE id = '{target}'")
-    monkeypatch.setattr(rows_module, "TOP_SEGMENTS", 2)  # force several rounds of bisection
+    monkeypatch.setattr(row_segments, "TOP_SEGMENTS", 2)  # force several rounds of bisection
     result = compare(legacy, candidate, "videos", leaf_rows=1, bisection_factor=2, workers=3)
     assert [(d.key, d.columns) for d in result.differences] == [({"id": target}, ("title",))]
     assert result.segments >= 8 and result.leaves >= 1 and result.rows_verified == 24
@@ -168,7 +168,7 @@ def test_composite_keys_through_bisection(db_pair, run_sql, monkeypatch):
             "UPDATE ledger SET amount = amount + 1 WHERE account = 5 AND seq = 2000",
             "UPDATE ledger SET note = NULL WHERE account = 0 AND seq = 7",
             "INSERT INTO ledger VALUES (9, 1, 1.00, 'new')")
-    monkeypatch.setattr(rows_module, "TOP_SEGMENTS", 4)
+    monkeypatch.setattr(row_segments, "TOP_SEGMENTS", 4)
     result = compare(legacy, candidate, "ledger", leaf_rows=16, bisection_factor=4)
     found = sorted((d.kind, d.key["account"], d.key["seq"], d.columns) for d in result.differences)
     assert found == [("changed", 0, 7, ("note",)), ("changed", 5, 2000, ("amount",)), ("extra", 9, 1, ()),

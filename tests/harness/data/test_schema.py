@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.data.allowlist import AllowEntry, AllowListError, apply_allowlist, load_allowlist
+from harness.core.reviewed import Reviewed, ReviewedError
+from harness.data.allowlist import apply_allowlist, load_allowlist
 from harness.data.connect import DatabaseUnreachable, DataInputError
 from harness.data.model import Index
 from harness.data.schema import SchemaDifference, diff, reflect
@@ -136,9 +137,10 @@ def test_an_extra_plain_index_is_cosmetic_and_can_be_allow_listed(db_pair, run_s
     assert (found.table, found.name, found.severity) == ("courses", "courses_created_at_idx", "cosmetic")
     allow = tmp_path / "allow.yaml"
     allow.write_text("- kind: index_extra\n  table: courses\n  name: '*_created_at_idx'\n  severity: cosmetic\n"
-                     "  reason: Django indexes created_at on every table (SCHEMA.md §1 says optional).\n")
+                     "  reason: Django indexes created_at on every table (SCHEMA.md §1 says optional).\n"
+                     "  expires: 2099-12-31\n")
     split = apply_allowlist(differences, load_allowlist(allow))
-    assert split.remaining == [] and [d for d, _ in split.allowed] == differences
+    assert split.remaining == [] and [d for d, _ in split.accepted] == differences
 
 
 @POSTGRES_ONLY  # operator classes are PostgreSQL's
@@ -213,11 +215,11 @@ def test_engine_spellings_of_one_default_agree(family, postgresql, sqlite):
 def test_allow_list_entries_need_a_reason_and_expire(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('[{"kind": "index_extra", "table": "courses"}]')
-    with pytest.raises(AllowListError, match="no reason"):
+    with pytest.raises(ReviewedError, match="'reason' is required"):
         load_allowlist(bad)
     from datetime import date
 
-    old = AllowEntry("index_extra", "courses", "accepted then", expires=date(2020, 1, 1))
+    old = Reviewed("data", {"kind": "index_extra", "table": "courses"}, "accepted then", expires=date(2020, 1, 1))
     difference = SchemaDifference("index_extra", "courses", "ix", "cosmetic", "extra")
     split = apply_allowlist([difference], [old], today=date(2026, 1, 1))
     assert split.remaining == [difference] and split.expired == [old]
