@@ -3,139 +3,67 @@ substituted, and the variables its test scripts set (`pm.environment.set(...)`) 
 response — JSON paths of the body and cookies of Set-Cookie — without a JavaScript engine.
 
 Transport-agnostic: `HttpTransport(base_url)` talks to any server; `WsgiTransport(app)` calls a WSGI
-app in-process. Neither keeps a cookie jar: the collection sends its cookies itself, in headers.
+app in-process. Both are `harness.http`'s sides, so an app gets the same bytes either way: the collection's
+request as `build` makes it (its headers, and the Host of the URL addressed), no cookie jar (the collection
+sends its cookies itself, in headers).
 """
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from harness.http import HttpSide, Reply, Sent, Upload, WsgiSide, multipart_request
+
+__all__ = ["CollectionError", "CollectionRequest", "HttpTransport", "Reply", "Transport", "Upload", "WsgiTransport",
+           "build", "check_reply", "collection_variables", "extract", "load_collection", "reads_json", "substitute"]
 
 _VAR = re.compile(r"\{\{(\w+)\}\}")
 _SET = re.compile(r"pm\.environment\.set\(\s*'(\w+)'\s*,\s*(.+?)\s*\);")
 _COOKIE_FIND = re.compile(r"const\s+(\w+)\s*=\s*cookies\.find\(\s*c\s*=>\s*c\.name\s*===\s*'(\w+)'\s*\)")
-
-
-@dataclass(slots=True)
-class Reply:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.body or b"null")
-        except ValueError:
-            return None
-
-    def header(self, name: str) -> str | None:
-        for k, v in self.headers:
-            if k.lower() == name.lower():
-                return v
-        return None
-
-    @property
-    def cookies(self) -> dict[str, str]:
-        jar: dict[str, str] = {}
-        for k, v in self.headers:
-            if k.lower() == "set-cookie":
-                parsed = SimpleCookie()
-                parsed.load(v)
-                for name, morsel in parsed.items():
-                    jar[name] = morsel.value
-        return jar
-
-
-@dataclass(slots=True)
-class Upload:
-    field: str
-    filename: str
-    content: bytes
-    content_type: str
-
-
-@dataclass(slots=True)
-class Outgoing:
-    method: str
-    path: str  # path and query, after substitution, without the base URL
-    headers: dict[str, str]
-    json_text: str | None = None
-    form: dict[str, str] = field(default_factory=dict)
-    files: list[Upload] = field(default_factory=list)
-
-    def curl(self, base_url: str) -> str:
-        parts = [f"curl -i -X {self.method} '{base_url}{self.path}'"]
-        parts += [f"-H '{k}: {v}'" for k, v in self.headers.items()]
-        if self.json_text is not None:
-            parts.append("--data-raw '" + self.json_text.replace("'", "'\\''") + "'")
-        parts += [f"-F '{k}={v}'" for k, v in self.form.items()]
-        parts += [f"-F '{f.field}=@{f.filename};type={f.content_type}'" for f in self.files]
-        return " ".join(parts)
+_JSON_MEDIA = "application/json"
 
 
 class Transport(Protocol):
     base_url: str
 
-    def send(self, req: Outgoing) -> Reply: ...
+    def send(self, sent: Sent) -> Reply: ...
 
 
-class WsgiTransport:
-    """Calls a WSGI application in-process (werkzeug's test client, with no cookie jar)."""
+class WsgiTransport(WsgiSide):
+    """Calls a WSGI application in-process, with the environ a server on loopback would build."""
 
     base_url = "http://localhost"
 
     def __init__(self, app: Any) -> None:
-        from werkzeug.test import Client
-
-        self._client = Client(app, use_cookies=False)
-
-    def send(self, req: Outgoing) -> Reply:
-        kwargs: dict[str, Any] = {"headers": req.headers}
-        if req.json_text is not None:
-            kwargs["data"] = req.json_text.encode()
-        elif req.form or req.files:
-            import io
-
-            data: dict[str, Any] = dict(req.form)
-            for f in req.files:
-                data[f.field] = (io.BytesIO(f.content), f.filename, f.content_type)
-            kwargs["data"] = data
-        resp = self._client.open(req.path, method=req.method, **kwargs)
-        return Reply(resp.status_code, list(resp.headers.items()), resp.get_data())
+        super().__init__("replay", app)
 
 
-class HttpTransport:
+class HttpTransport(HttpSide):
     """Talks to a server at `base_url` (any implementation of the API).
 
-    `base_url` must have passed the URL guard (harness/core/urlguard.py). Proxy variables, .netrc and other
-    environment settings are ignored (`trust_env = False`), so requests go to that host and nowhere else."""
+    `base_url` must have passed the URL guard (harness/core/urlguard.py); a collection URL that is not a path
+    under it is refused (CollectionError), and http.client reads no proxy variable or .netrc, so requests go to
+    that host and nowhere else. A server that cannot be
+    reached raises the `requests` exceptions `harness replay` reports (Timeout, ConnectionError,
+    RequestException), the failure that http.client raised as their cause."""
 
     def __init__(self, base_url: str, timeout: float = 30.0) -> None:
-        import requests
+        super().__init__("replay", base_url, timeout)
+        self._authority = urlsplit(base_url).netloc
 
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self._session = requests.Session()
-        self._session.trust_env = False
-
-    def send(self, req: Outgoing) -> Reply:
-        if not req.path.startswith("/") or "\\" in req.path or not req.path.isascii() \
-                or any(c.isspace() or not c.isprintable() for c in req.path):
+    def send(self, sent: Sent) -> Reply:
+        if sent.header("Host") is None:  # a client names the server of the URL it addresses
+            sent = Sent(sent.method, sent.path, [("Host", self._authority), *sent.headers], sent.body)
+        if not sent.path.startswith("/") or "\\" in sent.path or not sent.path.isascii() \
+                or any(c.isspace() or not c.isprintable() for c in sent.path):
             # Appended to the base URL, anything else could move the host ("{{base_url}}@10.0.0.1/x").
-            raise CollectionError(f"{req.method} {req.path!r}: a collection URL must be {{{{base_url}}}} followed "
+            raise CollectionError(f"{sent.method} {sent.path!r}: a collection URL must be {{{{base_url}}}} followed "
                                   "by a path starting with /")
-        kwargs: dict[str, Any] = {"headers": req.headers, "timeout": self.timeout, "allow_redirects": False}
-        if req.json_text is not None:
-            kwargs["data"] = req.json_text.encode()
-        elif req.form or req.files:
-            kwargs["data"] = req.form
-            kwargs["files"] = [(f.field, (f.filename, f.content, f.content_type)) for f in req.files]
-        resp = self._session.request(req.method, self.base_url + req.path, **kwargs)
-        headers = [(k, v) for k, v in resp.raw.headers.items()] if resp.raw is not None else list(resp.headers.items())
-        return Reply(resp.status_code, headers, resp.content)
+        return super().send(sent)
 
 
 @dataclass(slots=True)
@@ -224,47 +152,39 @@ def check_reply(req: CollectionRequest, reply: Reply, *, json_body: bool = True,
     """What a successful reply fails of the checks the collection's client makes: a JSON body served as JSON
     (`json_body`, or when the test script calls `pm.response.json()`), the API envelope `{"success": true,
     "data": ...}` (`envelope`), and every value the test script reads (`pm.environment.set(...)`)."""
+    problems = _json_problems(reply, envelope=envelope) if json_body or reads_json(req) else []
+    return problems + _read_problems(req, reply)
+
+
+def _json_problems(reply: Reply, *, envelope: bool) -> list[str]:
     problems: list[str] = []
-    if json_body or reads_json(req):
-        media = (reply.header("Content-Type") or "").split(";", 1)[0].strip().lower()
-        if media != "application/json" and not media.endswith("+json"):
-            problems.append(f"Content-Type is {media or 'missing'}, not application/json")
-        try:
-            body = json.loads(reply.body)
-        except ValueError:
-            problems.append("the body is not JSON")
-        else:
-            if envelope and not (isinstance(body, dict) and body.get("success") is True and "data" in body):
-                problems.append('the body is not the API envelope {"success": true, "data": ...}')
-    missing = [expr for _, expr in req.extractions() if not _reads(req, reply, expr)]
-    if missing:
-        problems.append(f"the collection's test script reads {', '.join(missing)}: missing")
+    media = (reply.header("Content-Type") or "").split(";", 1)[0].strip().lower()
+    if media != _JSON_MEDIA and not media.endswith("+json"):
+        problems.append(f"Content-Type is {media or 'missing'}, not {_JSON_MEDIA}")
+    try:
+        body = json.loads(reply.body)
+    except ValueError:
+        return [*problems, "the body is not JSON"]
+    if envelope and not (isinstance(body, dict) and body.get("success") is True and "data" in body):
+        problems.append('the body is not the API envelope {"success": true, "data": ...}')
     return problems
+
+
+def _read_problems(req: CollectionRequest, reply: Reply) -> list[str]:
+    missing = [expr for _, expr in req.extractions() if not _reads(req, reply, expr)]
+    return [f"the collection's test script reads {', '.join(missing)}: missing"] if missing else []
 
 
 def substitute(text: str, variables: dict[str, str]) -> str:
     return _VAR.sub(lambda m: str(variables.get(m.group(1), "")), text)
 
 
-def _json_path(doc: Any, expr: str) -> Any:
-    """Evaluate `response.data.sessions[0].id`-style paths; None when any step is missing."""
-    cur = doc
-    for name, index in re.findall(r"\.?(\w+)(?:\[(\d+)\])?", expr):
-        if not isinstance(cur, dict) or name not in cur:
-            return None
-        cur = cur[name]
-        if index:
-            if not isinstance(cur, list) or len(cur) <= int(index):
-                return None
-            cur = cur[int(index)]
-    return cur
-
-
 _MISSING = object()
 
 
 def _path_value(doc: Any, expr: str) -> Any:
-    """Like `_json_path`, but tells a missing step (`_MISSING`) from a present null."""
+    """Evaluate `response.data.sessions[0].id`-style paths; `_MISSING` when a step is missing (a present null
+    is None)."""
     cur = doc
     for name, index in re.findall(r"\.?(\w+)(?:\[(\d+)\])?", expr):
         if not isinstance(cur, dict) or name not in cur:
@@ -277,12 +197,18 @@ def _path_value(doc: Any, expr: str) -> Any:
     return cur
 
 
+def _json_path(doc: Any, expr: str) -> Any:
+    """`_path_value`, with None for a missing step."""
+    value = _path_value(doc, expr)
+    return None if value is _MISSING else value
+
+
 def _reads(req: CollectionRequest, reply: Reply, expr: str) -> bool:
     """Whether the value a test script reads with `expr` is in the reply (present, possibly null)."""
     stringify = re.fullmatch(r"JSON\.stringify\((.+)\)", expr)
     inner = stringify.group(1) if stringify else expr
     if inner.startswith("response."):
-        return _path_value(reply.json(), inner.removeprefix("response")) is not _MISSING
+        return _path_value(reply.body_json, inner.removeprefix("response")) is not _MISSING
     alias = inner.split(".")[0]
     if re.fullmatch(r"\w+\.value", inner) and alias in req.cookie_aliases():
         return req.cookie_aliases()[alias] in reply.cookies
@@ -294,7 +220,7 @@ def extract(req: CollectionRequest, reply: Reply) -> dict[str, str]:
     if not 200 <= reply.status < 300:
         return {}
     found: dict[str, str] = {}
-    body = reply.json()
+    body = reply.body_json
     aliases = req.cookie_aliases()
     cookies = reply.cookies
     for var, expr in req.extractions():
@@ -313,27 +239,37 @@ def extract(req: CollectionRequest, reply: Reply) -> dict[str, str]:
 
 
 def build(req: CollectionRequest, variables: dict[str, str],
-          files: dict[str, Upload] | None = None, json_override: Any = None) -> Outgoing:
-    """The outgoing request with variables substituted. `files` supplies the bytes of formdata file
-    fields (the collection only names local paths); `json_override` replaces a raw body."""
+          files: dict[str, Upload] | None = None, json_override: Any = None) -> Sent:
+    """The request as sent, variables substituted. `files` supplies the bytes of formdata file fields (the
+    collection only names local paths); `json_override` replaces a raw body."""
     path = substitute(req.url, {**variables, "base_url": ""})
     headers = {k: substitute(v, variables) for k, v in req.headers}
-    out = Outgoing(method=req.method, path=path, headers=headers)
     body = req.body or {}
     if json_override is not None:
-        out.json_text = json.dumps(json_override)
-        out.headers.setdefault("Content-Type", "application/json")
-    elif body.get("mode") == "raw":
-        out.json_text = substitute(body.get("raw", ""), variables)
-    elif body.get("mode") == "formdata":
-        for entry in body.get("formdata", []):
-            if entry.get("disabled"):
-                continue
-            if entry.get("type") == "file":
-                upload = (files or {}).get(entry["key"])
-                if upload is None:
-                    raise KeyError(f"{req.rid} needs file content for form field {entry['key']!r}")
-                out.files.append(upload)
-            else:
-                out.form[entry["key"]] = substitute(entry.get("value", ""), variables)
-    return out
+        headers.setdefault("Content-Type", _JSON_MEDIA)
+        return Sent(req.method, path, list(headers.items()), json.dumps(json_override).encode())
+    if body.get("mode") == "raw":
+        return Sent(req.method, path, list(headers.items()), substitute(body.get("raw", ""), variables).encode())
+    if body.get("mode") == "formdata":
+        fields, uploads = _form(req, body.get("formdata", []), variables, files or {})
+        if fields or uploads:  # the form's own Content-Type carries its boundary
+            return multipart_request(req.method, path, fields, uploads,
+                                     [(k, v) for k, v in headers.items() if k.lower() != "content-type"])
+    return Sent(req.method, path, list(headers.items()))
+
+
+def _form(req: CollectionRequest, entries: list[dict[str, Any]], variables: dict[str, str],
+          files: dict[str, Upload]) -> tuple[dict[str, str], list[Upload]]:
+    """A formdata body's text fields (substituted) and files (from `files`), the disabled entries left out."""
+    fields: dict[str, str] = {}
+    uploads: list[Upload] = []
+    for entry in entries:
+        if entry.get("disabled"):
+            continue
+        if entry.get("type") != "file":
+            fields[entry["key"]] = substitute(entry.get("value", ""), variables)
+        elif entry["key"] in files:
+            uploads.append(files[entry["key"]])
+        else:
+            raise KeyError(f"{req.rid} needs file content for form field {entry['key']!r}")
+    return fields, uploads

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.http import Reply, Upload, credentials, curl
+
 from .postman import (
     CollectionError,
     CollectionRequest,
-    Reply,
     Transport,
-    Upload,
     build,
     check_reply,
     collection_variables,
@@ -74,12 +74,6 @@ class ReplayReport:
     def failures(self) -> list[StepResult]:
         return [s for s in self.steps if not s.passed]
 
-    def summary(self) -> str:
-        lines = [f"{'ok ' if s.passed else 'BAD'} {s.rid:4} {s.status} (want {s.expected}) {s.name}"
-                 + (f"  [fixup: {s.fixup}]" if s.fixup else "") + "".join(f"\n      - {p}" for p in s.problems)
-                 for s in self.steps]
-        return "\n".join(lines)
-
 
 class UnpuzzleReplay:
     def __init__(self, transport: Transport, collection: str | Path, *, admin: tuple[str, str],
@@ -108,8 +102,8 @@ class UnpuzzleReplay:
     def send(self, rid: str, *, fixup: str | None = None, json_body: Any = None,
              files: dict[str, Upload] | None = None, expect: int | None = None) -> Reply:
         req = self.requests[rid]
-        outgoing = build(req, self.vars, files=files, json_override=json_body)
-        reply = self.transport.send(outgoing)
+        sent = build(req, self.vars, files=files, json_override=json_body)
+        reply = self.transport.send(sent)
         self.vars.update(extract(req, reply))
         want = expect if expect is not None else (201 if rid in CREATED else 200)
         problems: list[str] = []
@@ -118,12 +112,13 @@ class UnpuzzleReplay:
             if rid == "P51" and self.uploaded is not None and reply.body != self.uploaded:
                 problems.append(f"the body ({len(reply.body)} bytes) is not the file P47 uploaded "
                                 f"({len(self.uploaded)} bytes)")
-        self.report.steps.append(StepResult(rid, req.name, reply.status, want, outgoing.curl(self.transport.base_url),
-                                            reply.json(), fixup, problems))
+        self.report.steps.append(StepResult(rid, req.name, reply.status, want, curl(sent, self.transport.base_url),
+                                            reply.body_json, fixup, problems))
         return reply
 
     def login(self, email: str, password: str, why: str) -> Reply:
-        return self.send("P2", fixup=why, json_body={"email": email, "password": password})
+        """The collection's own login (P2) with other credentials: a fixup step, its tokens kept as P2 keeps them."""
+        return self.send("P2", fixup=why, json_body=credentials(email, password))
 
     def save_identity(self) -> None:
         self.saved = {k: self.vars.get(k, "") for k in ("access_token", "refresh_token", "csrf_token", "session_id")}
@@ -133,7 +128,7 @@ class UnpuzzleReplay:
 
     # -- the run ------------------------------------------------------------------------------
     def run(self) -> ReplayReport:
-        user = {"email": self.email, "password": self.password}
+        user = credentials(self.email, self.password)
         signup = json.loads(self.requests["P1"].body["raw"]) | {"email": self.email}
         self.send("P1", json_body=signup)
         self.send("P2", json_body=user)
@@ -174,7 +169,8 @@ class UnpuzzleReplay:
         self.vars["course_id"] = self.vars.get("new_course_id", "")
         for rid in ("P30", "P31", "P32", "P33"):
             self.send(rid)
-        self.vars["course_id"] = self.vars.get("new_course_id", "")  # P33 deleted the first course; carry on with the second
+        # P33 deleted the first course; carry on with the second
+        self.vars["course_id"] = self.vars.get("new_course_id", "")
         self.send("P37", fixup="a course needs a video before P34 can publish it")
         kept_video = self.vars.get("video_id", "")
         for rid in ("P34", "P35", "P36", "P37", "P38", "P39"):
@@ -225,6 +221,6 @@ class UnpuzzleReplay:
 
 def _data(reply: Reply) -> dict[str, Any]:
     """The envelope's `data` object of a reply; empty when the reply has none (a wrong server, say)."""
-    body = reply.json()
+    body = reply.body_json
     data = body.get("data") if isinstance(body, dict) else None
     return data if isinstance(data, dict) else {}

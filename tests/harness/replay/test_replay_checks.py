@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from click.testing import CliRunner
 from harness import cli
 from harness.replay.postman import CollectionError, Reply, WsgiTransport, check_reply, load_collection
 from harness.replay.unpuzzle_flow import UnpuzzleReplay
+from tests.support.servers import serve_wsgi
 
 COLLECTION = Path(__file__).resolve().parents[3].parent / "shared" / "legacy-api" / "unpuzzle-postman-collection.json"
 
@@ -59,14 +59,8 @@ def test_check_reply_reads_what_the_test_scripts_read():
 
 @pytest.fixture
 def html_server():
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, html_everywhere, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with serve_wsgi(html_everywhere) as url:
+        yield url
 
 
 def test_the_replay_command_fails_a_server_answering_html(html_server):
