@@ -13,6 +13,7 @@ A pair is one request answered by legacy and by the candidate and compared field
 With --http every app is a gunicorn server on a free loopback port (A's legacy too, so A and B pay the same
 HTTP cost), and the fan-out sends each request to the three servers at once.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,9 +45,14 @@ class Servers:
 
         port = free_port()
         env = {**os.environ, **BASE_ENV, "DATABASE_URL": database_url, "UPLOAD_ROOT": str(upload_root), **(extra or {})}
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                                 app], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", app],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.procs.append(proc)
         url = f"http://127.0.0.1:{port}"
         for _ in range(300):
@@ -67,9 +73,15 @@ class Servers:
 
 
 def django_app(database_url: str, upload_root: Path):
-    os.environ.update({"DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "reference_django.config.settings.base",
-                       "RATELIMIT_ENABLED": "0", "UPLOAD_ROOT": str(upload_root),
-                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:10000"})
+    os.environ.update(
+        {
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "reference_django.config.settings.base",
+            "RATELIMIT_ENABLED": "0",
+            "UPLOAD_ROOT": str(upload_root),
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:10000",
+        }
+    )
     from reference_django.config.wsgi import application
 
     return application
@@ -80,13 +92,14 @@ def django_app(database_url: str, upload_root: Path):
 @click.option("--max-examples", default=5, show_default=True)
 @click.option("--http", is_flag=True, help="Serve each app with gunicorn on loopback instead of in-process.")
 def main(phases: str, max_examples: int, http: bool) -> None:
-    from harness.contracts.conformance import Identities, legacy_app, load_schema, narrowed, run, seeded_sqlite
-    from harness.contracts.exchange import Sent
-    from harness.contracts.fanout import FanOut, HttpSide, OperationResolver, WsgiSide
-    from harness.contracts.gate import CANDIDATE, NOISE, PRIMARY
-    from harness.contracts.noise import Analyzer
-    from harness.contracts.routes import load_contract
+    from harness.contract.conformance import Identities, load_schema, narrowed, run
+    from harness.contract.exchange import Sent
+    from harness.contract.fanout import FanOut, HttpSide, OperationResolver, WsgiSide
+    from harness.contract.gate import CANDIDATE, NOISE, PRIMARY
+    from harness.contract.noise import Analyzer
+    from harness.contract.routes import load_contract
     from harness.core.targets import http_forwarder
+    from tests.support.contract_fixtures import legacy_app, seeded_sqlite
 
     phase_list = tuple(p for p in phases.split(",") if p)
     work = Path(tempfile.mkdtemp(prefix="parity-bench-"))
@@ -97,9 +110,14 @@ def main(phases: str, max_examples: int, http: bool) -> None:
         return f"sqlite:///{work / f'{name}.sqlite3'}"
 
     def schema_for(app, base_url: str | None = None):
-        schema = load_schema(app if base_url is None else http_forwarder(base_url),
-                             Identities(app if base_url is None else http_forwarder(base_url)),
-                             max_examples=max_examples, seed=0, phases=phase_list, narrowed_checks=narrowed())
+        schema = load_schema(
+            app if base_url is None else http_forwarder(base_url),
+            Identities(app if base_url is None else http_forwarder(base_url)),
+            max_examples=max_examples,
+            seed=0,
+            phases=phase_list,
+            narrowed_checks=narrowed(),
+        )
         if base_url is not None:
             schema.app = None
             schema.config.update(base_url=base_url)
@@ -112,7 +130,9 @@ def main(phases: str, max_examples: int, http: bool) -> None:
     def side(name: str, db: str, spec: str, env: dict[str, str] | None = None):
         if http:
             return HttpSide(name, servers.start(spec, copy(db), work / f"up-{db}", env))
-        app = legacy_app(copy(db), work / f"up-{db}") if spec == legacy_spec else django_app(copy(db), work / f"up-{db}")
+        app = (
+            legacy_app(copy(db), work / f"up-{db}") if spec == legacy_spec else django_app(copy(db), work / f"up-{db}")
+        )
         return WsgiSide(name, app)
 
     contract = load_contract()
@@ -137,8 +157,12 @@ def main(phases: str, max_examples: int, http: bool) -> None:
             analyzer(ex, maps)
 
         candidate = side(CANDIDATE, "candidate", django_spec, django_env)
-        fan = FanOut(side(PRIMARY, "legacy", legacy_spec), [side(NOISE, "legacy2", legacy_spec), candidate],
-                     OperationResolver(contract["paths"]), sink)
+        fan = FanOut(
+            side(PRIMARY, "legacy", legacy_spec),
+            [side(NOISE, "legacy2", legacy_spec), candidate],
+            OperationResolver(contract["paths"]),
+            sink,
+        )
         started = time.perf_counter()
         run(schema_for(fan))
         fan.close()
@@ -155,8 +179,12 @@ def main(phases: str, max_examples: int, http: bool) -> None:
             connections.close_all()
             shutil.copy(seeded, work / "candidate.sqlite3")
             candidate_c = candidate
-        fan_c = FanOut(side(PRIMARY, "legacy-c", legacy_spec), [side(NOISE, "legacy2-c", legacy_spec), candidate_c],
-                       OperationResolver(contract["paths"]), replay)
+        fan_c = FanOut(
+            side(PRIMARY, "legacy-c", legacy_spec),
+            [side(NOISE, "legacy2-c", legacy_spec), candidate_c],
+            OperationResolver(contract["paths"]),
+            replay,
+        )
         started = time.perf_counter()
         for sent in recorded:
             fan_c.send(sent)
@@ -167,13 +195,19 @@ def main(phases: str, max_examples: int, http: bool) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
     a_rate, b_rate, c_rate = a_cases / a_time, b_pairs / b_time, len(recorded) / c_time
-    click.echo(f"command: .venv/bin/python benchmarks/contract_parity_throughput.py --phases {phases} "
-               f"--max-examples {max_examples}{' --http' if http else ''}")
+    click.echo(
+        f"command: .venv/bin/python benchmarks/contract_parity_throughput.py --phases {phases} "
+        f"--max-examples {max_examples}{' --http' if http else ''}"
+    )
     click.echo(f"A schemathesis alone on legacy      {a_cases:>6} cases  in {a_time:6.1f} s = {a_rate:7.1f} cases/s")
-    click.echo(f"B schemathesis-driven differential  {b_pairs:>6} pairs  in {b_time:6.1f} s = {b_rate:7.1f} pairs/s "
-               f"({2 * b_rate:.1f}/s with the noise pairs)")
-    click.echo(f"C recorded requests replayed        {len(recorded):>6} pairs  in {c_time:6.1f} s = {c_rate:7.1f} pairs/s "
-               f"({2 * c_rate:.1f}/s with the noise pairs)")
+    click.echo(
+        f"B schemathesis-driven differential  {b_pairs:>6} pairs  in {b_time:6.1f} s = {b_rate:7.1f} pairs/s "
+        f"({2 * b_rate:.1f}/s with the noise pairs)"
+    )
+    click.echo(
+        f"C recorded requests replayed        {len(recorded):>6} pairs  in {c_time:6.1f} s = {c_rate:7.1f} pairs/s "
+        f"({2 * c_rate:.1f}/s with the noise pairs)"
+    )
     click.echo(f"ratio B/A = {b_rate / a_rate:.2f}, C/A = {c_rate / a_rate:.2f} (goal: >= 1)")
 
 

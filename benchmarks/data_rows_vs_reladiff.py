@@ -15,6 +15,7 @@ times both tools on the same tables and columns, alternating which runs first, -
 It checks that both report exactly the seeded keys, prints rows/s of each (table rows / seconds of the
 best run) and the ratio, with the commands, and drops the databases unless --keep.
 """
+
 from __future__ import annotations
 
 import json
@@ -66,6 +67,7 @@ FROM generate_series(1, :rows) AS i"""
 
 def seeded_differences(rows: int) -> tuple[list[str], set[str]]:
     """SQL for the candidate and the keys it touches. Row numbers are spread over the table."""
+
     def key(i: int) -> str:
         return str(uuid.UUID(__import__("hashlib").md5(f"row{i}".encode()).hexdigest()))
 
@@ -82,17 +84,30 @@ def seeded_differences(rows: int) -> tuple[list[str], set[str]]:
         f"UPDATE {TABLE} SET payload = payload || '{{\"tag\": \"changed\"}}' WHERE id = '{key(picks[7])}'",
     ]
     extra = [str(uuid.UUID(int=0x1234 + n)) for n in range(2)]
-    sql += [f"INSERT INTO {TABLE} SELECT '{k}', account_id, title, note, amount, score, settled, booked_at, payload "
-            f"FROM {TABLE} WHERE id = '{key(picks[8 + n])}'" for n, k in enumerate(extra)]
-    keys = {key(picks[0]), key(picks[1]), key(picks[2]), key(picks[3]), key(null_note), key(picks[5]),
-            key(picks[6]), key(picks[7]), *extra}
+    sql += [
+        f"INSERT INTO {TABLE} SELECT '{k}', account_id, title, note, amount, score, settled, booked_at, payload "
+        f"FROM {TABLE} WHERE id = '{key(picks[8 + n])}'"
+        for n, k in enumerate(extra)
+    ]
+    keys = {
+        key(picks[0]),
+        key(picks[1]),
+        key(picks[2]),
+        key(picks[3]),
+        key(null_note),
+        key(picks[5]),
+        key(picks[6]),
+        key(picks[7]),
+        *extra,
+    }
     return sql, keys
 
 
 RELADIFF_SCRIPT = r"""
 import json, sys, time
 import reladiff
-legacy, candidate, table, columns, threads = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split(","), int(sys.argv[5])
+legacy, candidate, table = sys.argv[1], sys.argv[2], sys.argv[3]
+columns, threads = sys.argv[4].split(","), int(sys.argv[5])
 a = reladiff.connect_to_table(legacy, table, "id", extra_columns=tuple(columns), thread_count=threads)
 b = reladiff.connect_to_table(candidate, table, "id", extra_columns=tuple(columns), thread_count=threads)
 started = time.perf_counter()  # after connecting and reading the schema: the diff alone
@@ -120,8 +135,20 @@ def libpq_url(url: str) -> str:
 
 
 def run_reladiff(python: Path, legacy: str, candidate: str, workers: int) -> dict:
-    done = subprocess.run([str(python), "-c", RELADIFF_SCRIPT, libpq_url(legacy), libpq_url(candidate), TABLE,
-                           ",".join(COLUMNS), str(workers)], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            str(python),
+            "-c",
+            RELADIFF_SCRIPT,
+            libpq_url(legacy),
+            libpq_url(candidate),
+            TABLE,
+            ",".join(COLUMNS),
+            str(workers),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise click.ClickException(f"reladiff failed: {done.stderr.strip()[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -137,16 +164,30 @@ def run_harness(legacy: str, candidate: str, workers: int) -> dict:
     table = report.tables[0]
     if table.error:
         raise click.ClickException(f"harness failed: {table.error}")
-    return {"seconds": seconds, "keys": sorted(d.key["id"] for d in table.differences),
-            "diff_rows": table.differing_rows, "segments": table.segments, "leaves": table.leaves}
+    return {
+        "seconds": seconds,
+        "keys": sorted(d.key["id"] for d in table.differences),
+        "diff_rows": table.differing_rows,
+        "segments": table.segments,
+        "leaves": table.leaves,
+    }
 
 
 @click.command()
-@click.option("--admin-url", default=DEFAULT_ADMIN_URL, show_default=True,
-              help="A PostgreSQL URL allowed to CREATE and DROP DATABASE (env HARNESS_TEST_POSTGRES_URL).")
+@click.option(
+    "--admin-url",
+    default=DEFAULT_ADMIN_URL,
+    show_default=True,
+    help="A PostgreSQL URL allowed to CREATE and DROP DATABASE (env HARNESS_TEST_POSTGRES_URL).",
+)
 @click.option("--rows", type=click.IntRange(min=1000), default=1_000_000, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True,
-              help="Worker threads per database, for both tools.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 16),
+    default=2,
+    show_default=True,
+    help="Worker threads per database, for both tools.",
+)
 @click.option("--repeat", type=click.IntRange(1, 10), default=2, show_default=True, help="Runs per tool; best counts.")
 @click.option("--keep", is_flag=True, help="Keep the two databases (their URLs are printed).")
 def main(admin_url: str, rows: int, workers: int, repeat: int, keep: bool) -> None:
@@ -154,8 +195,9 @@ def main(admin_url: str, rows: int, workers: int, repeat: int, keep: bool) -> No
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     suffix = uuid.uuid4().hex[:8]
     names = (f"bench_legacy_{suffix}", f"bench_candidate_{suffix}")
-    legacy, candidate = (sa.engine.make_url(admin_url).set(database=n).render_as_string(hide_password=False)
-                         for n in names)
+    legacy, candidate = (
+        sa.engine.make_url(admin_url).set(database=n).render_as_string(hide_password=False) for n in names
+    )
     try:
         started = time.perf_counter()
         with admin.connect() as conn:
@@ -178,34 +220,49 @@ def main(admin_url: str, rows: int, workers: int, repeat: int, keep: bool) -> No
             with engine.connect() as conn:
                 conn.execute(sa.text(f"VACUUM ANALYZE {TABLE}"))
             engine.dispose()
-        click.echo(f"built 2 x {rows:,} rows and seeded {len(expected)} differences in "
-                   f"{time.perf_counter() - started:.1f} s")
+        click.echo(
+            f"built 2 x {rows:,} rows and seeded {len(expected)} differences in {time.perf_counter() - started:.1f} s"
+        )
 
         results: dict[str, list[dict]] = {"harness": [], "reladiff": []}
         for attempt in range(repeat):
             order = ("harness", "reladiff") if attempt % 2 else ("reladiff", "harness")
             for tool in order:
-                outcome = (run_harness(legacy, candidate, workers) if tool == "harness"
-                           else run_reladiff(python, legacy, candidate, workers))
+                outcome = (
+                    run_harness(legacy, candidate, workers)
+                    if tool == "harness"
+                    else run_reladiff(python, legacy, candidate, workers)
+                )
                 results[tool].append(outcome)
                 click.echo(f"  run {attempt + 1} {tool:<8} {outcome['seconds']:.2f} s, {len(outcome['keys'])} keys")
         best = {tool: min(runs, key=lambda r: r["seconds"]) for tool, runs in results.items()}
         shown = lambda u: sa.engine.make_url(u).render_as_string(hide_password=True)  # noqa: E731
-        click.echo(f"harness command: {shlex.join(['harness', 'data', 'rows', '--legacy-db', shown(legacy), '--candidate-db', shown(candidate), '--tables', TABLE, '--workers', str(workers)])}")
-        click.echo(f"reladiff command: reladiff {shown(libpq_url(legacy))} {TABLE} {shown(libpq_url(candidate))} {TABLE} "
-                   f"-k id {' '.join('-c ' + c for c in COLUMNS)} -j {workers} -a hashdiff --skip-sort-results")
+        click.echo(
+            "harness command: "
+            + shlex.join(["harness", "data", "rows", "--legacy-db", shown(legacy), "--candidate-db", shown(candidate),
+                          "--tables", TABLE, "--workers", str(workers)])
+        )
+        click.echo(
+            f"reladiff command: reladiff {shown(libpq_url(legacy))} {TABLE} {shown(libpq_url(candidate))} {TABLE} "
+            f"-k id {' '.join('-c ' + c for c in COLUMNS)} -j {workers} -a hashdiff --skip-sort-results"
+        )
         for tool in ("harness", "reladiff"):
             run = best[tool]
-            click.echo(f"{tool:<8} {run['seconds']:7.2f} s  {rows / run['seconds']:>12,.0f} rows/s  "
-                       f"{len(run['keys'])} keys")
+            click.echo(
+                f"{tool:<8} {run['seconds']:7.2f} s  {rows / run['seconds']:>12,.0f} rows/s  {len(run['keys'])} keys"
+            )
         agree = all(set(r["keys"]) == expected for runs in results.values() for r in runs)
         ratio = best["reladiff"]["seconds"] / best["harness"]["seconds"]
-        click.echo(f"ratio harness/reladiff: {ratio:.2f}x (goal >= 2x); both report exactly the "
-                   f"{len(expected)} seeded keys: {'yes' if agree else 'NO'}")
+        click.echo(
+            f"ratio harness/reladiff: {ratio:.2f}x (goal >= 2x); both report exactly the "
+            f"{len(expected)} seeded keys: {'yes' if agree else 'NO'}"
+        )
         if not agree:
             for tool, run in best.items():
-                click.echo(f"  {tool}: missed {sorted(expected - set(run['keys']))}, "
-                           f"extra {sorted(set(run['keys']) - expected)}")
+                click.echo(
+                    f"  {tool}: missed {sorted(expected - set(run['keys']))}, "
+                    f"extra {sorted(set(run['keys']) - expected)}"
+                )
             raise SystemExit(1)
     finally:
         if keep:

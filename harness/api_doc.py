@@ -1,22 +1,27 @@
 """API.md as data: the documented routes (row id, method, path, guard text, rate limit) parsed from the
 route tables of §3, so route coverage is checked against the document, not a hand-kept list."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent.parent / "shared" / "legacy-api" / "API.md"
+from harness.core import paths
 
-_ROW = re.compile(r"^\| (?P<rid>[PX]\d+) \| (?P<method>GET|POST|PUT|PATCH|DELETE) `(?P<path>/[^`]*)`[^|]*\|(?P<rest>.*)$")
+DEFAULT_PATH = paths.API_MD
+
+_ROW = re.compile(
+    r"^\| (?P<rid>[PX]\d+) \| (?P<method>GET|POST|PUT|PATCH|DELETE) `(?P<path>/[^`]*)`[^|]*\|(?P<rest>.*)$"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
     rid: str
     method: str
-    path: str          # as documented: /api/v1/courses/{course_id}
-    auth: str          # the Auth column's text
+    path: str  # as documented: /api/v1/courses/{course_id}
+    auth: str  # the Auth column's text
     rate_limit: str | None  # the RL column: "10" (per minute) or "1/hour"; None for "—" or absent
 
     @property

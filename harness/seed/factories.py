@@ -4,6 +4,7 @@ They carry the content of a row (titles, text, numbers); the builder sets keys, 
 timestamps. The builder draws content from `content_pool()`: a table's pool is built once per run,
 from its own random state, so every Faker value is repeatable and the hot tables stay cheap.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -44,18 +45,37 @@ class UserRow(Row):
     last_login_device = ""
 
 
-TOPICS = ("Python", "React", "Data Science", "Machine Learning", "Django", "Flask", "SQL", "Kubernetes",
-          "Rust", "Go", "TypeScript", "Design Systems", "Statistics", "Cloud Security", "Linux")
+TOPICS = (
+    "Python",
+    "React",
+    "Data Science",
+    "Machine Learning",
+    "Django",
+    "Flask",
+    "SQL",
+    "Kubernetes",
+    "Rust",
+    "Go",
+    "TypeScript",
+    "Design Systems",
+    "Statistics",
+    "Cloud Security",
+    "Linux",
+)
 CATEGORIES = ("Web Development", "Data Science", "DevOps", "Programming", "Design", "Security")
 DIFFICULTIES = ("beginner", "intermediate", "advanced")
 
 
 class CourseRow(Row):
     topic = factory.Iterator(TOPICS)
-    title = factory.LazyAttributeSequence(lambda o, n: f"{o.topic} {('Foundations', 'in Practice', 'Deep Dive', 'Masterclass')[n % 4]} {n + 1}")
+    title = factory.LazyAttributeSequence(
+        lambda o, n: f"{o.topic} {('Foundations', 'in Practice', 'Deep Dive', 'Masterclass')[n % 4]} {n + 1}"
+    )
     description = factory.Faker("paragraph", nb_sentences=3)
     short_description = factory.Faker("sentence", nb_words=12)
-    thumbnail_url = factory.LazyAttributeSequence(lambda o, n: f"https://cdn.unpuzzle.test/thumbnails/course-{n + 1}.jpg")
+    thumbnail_url = factory.LazyAttributeSequence(
+        lambda o, n: f"https://cdn.unpuzzle.test/thumbnails/course-{n + 1}.jpg"
+    )
     preview_video_url = None
     price = factory.Iterator([Decimal("0.00"), Decimal("19.99"), Decimal("49.99"), Decimal("99.99"), Decimal("149.00")])
     currency = "USD"
@@ -67,7 +87,9 @@ class CourseRow(Row):
     category = factory.Iterator(CATEGORIES)
     tags = factory.LazyAttribute(lambda o: [o.topic.lower().replace(" ", "-"), o.difficulty])
     prerequisites = factory.LazyFunction(lambda: ["Basic programming knowledge"])
-    learning_outcomes = factory.LazyAttribute(lambda o: [f"Build real projects with {o.topic}", f"Understand {o.topic} internals"])
+    learning_outcomes = factory.LazyAttribute(
+        lambda o: [f"Build real projects with {o.topic}", f"Understand {o.topic} internals"]
+    )
     target_audience = factory.LazyFunction(lambda: ["Developers"])
     course_structure = None
     enrollment_count = 0
@@ -159,5 +181,16 @@ def timestamps(minutes: float) -> dict:
     return {"created_at": ts, "updated_at": ts}
 
 
-__all__ = ["POOL_SIZE", "ChatRow", "CourseRow", "QuizRow", "ReviewRow", "Row", "SectionRow", "UserRow", "VideoRow",
-           "content_pool", "timestamps"]
+__all__ = [
+    "POOL_SIZE",
+    "ChatRow",
+    "CourseRow",
+    "QuizRow",
+    "ReviewRow",
+    "Row",
+    "SectionRow",
+    "UserRow",
+    "VideoRow",
+    "content_pool",
+    "timestamps",
+]

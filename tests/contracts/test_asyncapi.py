@@ -1,12 +1,13 @@
 """contracts/asyncapi.yaml, the AsyncAPI 3.0.0 contract of the Socket.IO channel (API.md §4).
 
 1. The document is valid against the official AsyncAPI 3.0.0 JSON Schema (npm `@asyncapi/specs`, fetched and
-   cached by harness.contracts.asyncapi), and the validator rejects broken copies.
+   cached by harness.contract.asyncapi), and the validator rejects broken copies.
 2. It matches the app's code both ways: the events legacy_flask handles and emits (read from the source by AST),
    and the REST routes that emit each event (AST of the resources + the app's URL map + API.md's route table).
 3. A live run conforms: every declared trigger of every server event, fired for real, reaches exactly the
    clients of the declared rooms, and every payload sent or received validates against the contract.
 """
+
 from __future__ import annotations
 
 import ast
@@ -22,7 +23,7 @@ from typing import Any
 import pytest
 
 from harness import api_doc
-from harness.contracts import asyncapi
+from harness.contract import asyncapi
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "contracts" / "asyncapi.yaml"
@@ -62,6 +63,7 @@ def trigger_key(trigger: dict[str, Any]) -> str:
 
 # --- 1. the official schema --------------------------------------------------------------------------------
 
+
 def test_the_contract_is_valid_asyncapi_3(official_schema):
     assert [str(p) for p in asyncapi.validate(DOCUMENT, official_schema)] == []
 
@@ -78,31 +80,65 @@ def _set(path: str, value: Any) -> Callable[[dict], None]:
             node[int(last)] = value
         else:
             node[last] = value
+
     return mutate
 
 
 _DELETE = object()
 
 
-@pytest.mark.parametrize("mutate, rule, where", [
-    pytest.param(_set("/asyncapi", "2.6.0"), "schema", "/asyncapi", id="asyncapi-2-version"),
-    pytest.param(_set("/info/title", _DELETE), "schema", "/info", id="info-without-title"),
-    pytest.param(_set("/servers/legacy/protocol", _DELETE), "schema", "/servers/legacy", id="server-without-protocol"),
-    pytest.param(_set("/operations/send_error/action", "publish"), "schema", "/operations/send_error/action",
-                 id="asyncapi-2-action"),
-    pytest.param(_set("/components/messages/error/messageId", "error"), "schema", "/components/messages/error",
-                 id="message-unknown-field"),
-    pytest.param(_set("/components/messages/error/payload/type", "objekt"), "schema",
-                 "/components/messages/error/payload/type", id="payload-bad-type"),
-    pytest.param(_set("/channels/connection/bindings/ws/method", "PUT"), "schema",
-                 "/channels/connection/bindings/ws/method", id="ws-binding-method"),
-    pytest.param(_set("/channels/courseRoom/messages/new_review/$ref", "#/components/messages/nope"), "reference",
-                 "/channels/courseRoom/messages/new_review/$ref", id="dangling-ref"),
-    pytest.param(_set("/operations/send_error/messages/0/$ref", "#/channels/courseRoom/messages/new_review"),
-                 "operation-messages", "/operations/send_error/messages/0", id="message-of-another-channel"),
-    pytest.param(_set("/channels/courseRoom/address", "course_{id}"), "channel-parameters",
-                 "/channels/courseRoom/address", id="address-parameter-undeclared"),
-])
+@pytest.mark.parametrize(
+    "mutate, rule, where",
+    [
+        pytest.param(_set("/asyncapi", "2.6.0"), "schema", "/asyncapi", id="asyncapi-2-version"),
+        pytest.param(_set("/info/title", _DELETE), "schema", "/info", id="info-without-title"),
+        pytest.param(
+            _set("/servers/legacy/protocol", _DELETE), "schema", "/servers/legacy", id="server-without-protocol"
+        ),
+        pytest.param(
+            _set("/operations/send_error/action", "publish"),
+            "schema",
+            "/operations/send_error/action",
+            id="asyncapi-2-action",
+        ),
+        pytest.param(
+            _set("/components/messages/error/messageId", "error"),
+            "schema",
+            "/components/messages/error",
+            id="message-unknown-field",
+        ),
+        pytest.param(
+            _set("/components/messages/error/payload/type", "objekt"),
+            "schema",
+            "/components/messages/error/payload/type",
+            id="payload-bad-type",
+        ),
+        pytest.param(
+            _set("/channels/connection/bindings/ws/method", "PUT"),
+            "schema",
+            "/channels/connection/bindings/ws/method",
+            id="ws-binding-method",
+        ),
+        pytest.param(
+            _set("/channels/courseRoom/messages/new_review/$ref", "#/components/messages/nope"),
+            "reference",
+            "/channels/courseRoom/messages/new_review/$ref",
+            id="dangling-ref",
+        ),
+        pytest.param(
+            _set("/operations/send_error/messages/0/$ref", "#/channels/courseRoom/messages/new_review"),
+            "operation-messages",
+            "/operations/send_error/messages/0",
+            id="message-of-another-channel",
+        ),
+        pytest.param(
+            _set("/channels/courseRoom/address", "course_{id}"),
+            "channel-parameters",
+            "/channels/courseRoom/address",
+            id="address-parameter-undeclared",
+        ),
+    ],
+)
 def test_the_validator_rejects_a_broken_copy(official_schema, mutate, rule, where):
     broken = copy.deepcopy(DOCUMENT)
     mutate(broken)
@@ -111,6 +147,7 @@ def test_the_validator_rejects_a_broken_copy(official_schema, mutate, rule, wher
 
 
 # --- the contract's own conventions ---------------------------------------------------------------------------
+
 
 def test_every_payload_is_closed_and_server_payloads_require_every_key(payloads):
     server = set(server_operations())
@@ -150,6 +187,7 @@ def test_route_triggers_name_the_documented_routes():
 
 # --- 2. the contract against the app's code ------------------------------------------------------------------
 
+
 @dataclass
 class Function:
     """What one function of the app does with Socket.IO, read from its source."""
@@ -159,8 +197,10 @@ class Function:
 
 
 def _modules() -> dict[str, ast.Module]:
-    return {".".join(path.relative_to(ROOT).with_suffix("").parts): ast.parse(path.read_text(encoding="utf-8"))
-            for path in sorted(APP_PACKAGE.rglob("*.py"))}
+    return {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts): ast.parse(path.read_text(encoding="utf-8"))
+        for path in sorted(APP_PACKAGE.rglob("*.py"))
+    }
 
 
 def _literal(node: ast.AST) -> str | None:
@@ -169,7 +209,9 @@ def _literal(node: ast.AST) -> str | None:
 
 def _is_emit(call: ast.Call) -> bool:
     func = call.func
-    return (isinstance(func, ast.Name) and func.id == "emit") or (isinstance(func, ast.Attribute) and func.attr == "emit")
+    return (isinstance(func, ast.Name) and func.id == "emit") or (
+        isinstance(func, ast.Attribute) and func.attr == "emit"
+    )
 
 
 def _scan(func: ast.AST) -> Function:
@@ -189,18 +231,33 @@ def _non_literal_emits(module: ast.Module) -> list[ast.Call]:
     for func in ast.walk(module):
         if isinstance(func, ast.FunctionDef) and func.name == "emit":
             params = {a.arg for a in func.args.args}
-            allowed |= {id(c) for c in ast.walk(func) if isinstance(c, ast.Call) and _is_emit(c)
-                        and c.args and isinstance(c.args[0], ast.Name) and c.args[0].id in params}
-    return [c for c in ast.walk(module) if isinstance(c, ast.Call) and _is_emit(c) and id(c) not in allowed
-            and not (c.args and _literal(c.args[0]))]
+            allowed |= {
+                id(c)
+                for c in ast.walk(func)
+                if isinstance(c, ast.Call)
+                and _is_emit(c)
+                and c.args
+                and isinstance(c.args[0], ast.Name)
+                and c.args[0].id in params
+            }
+    return [
+        c
+        for c in ast.walk(module)
+        if isinstance(c, ast.Call) and _is_emit(c) and id(c) not in allowed and not (c.args and _literal(c.args[0]))
+    ]
 
 
 def _handlers(module: ast.Module) -> dict[str, ast.FunctionDef]:
     """Socket.IO handlers: functions decorated with `<x>.on("name")` or a registering decorator `event("name")`
     (a module-level function or closure whose body calls `.on(...)`)."""
-    registrars = {f.name for f in ast.walk(module) if isinstance(f, ast.FunctionDef)
-                  and any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "on"
-                          for c in ast.walk(f))}
+    registrars = {
+        f.name
+        for f in ast.walk(module)
+        if isinstance(f, ast.FunctionDef)
+        and any(
+            isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "on" for c in ast.walk(f)
+        )
+    }
     out = {}
     for func in ast.walk(module):
         if not isinstance(func, ast.FunctionDef):
@@ -210,7 +267,8 @@ def _handlers(module: ast.Module) -> dict[str, ast.FunctionDef]:
                 continue
             target = deco.func
             if (isinstance(target, ast.Attribute) and target.attr == "on") or (
-                    isinstance(target, ast.Name) and target.id in registrars):
+                isinstance(target, ast.Name) and target.id in registrars
+            ):
                 out[_literal(deco.args[0])] = func
     return out
 
@@ -255,11 +313,11 @@ def _events_by_method() -> dict[tuple[str, str, str], set[str]]:
     for module_name, module in _modules().items():
         helpers = {f.name: _scan(f) for f in module.body if isinstance(f, ast.FunctionDef)}
 
-        def closure(fn: Function, seen: frozenset[str] = frozenset()) -> set[str]:
+        def closure(fn: Function, seen: frozenset[str] = frozenset(), helpers: dict = helpers) -> set[str]:
             events = set(fn.emits)
             for callee in fn.calls - seen:
                 if callee in helpers:
-                    events |= closure(helpers[callee], seen | {callee})
+                    events |= closure(helpers[callee], seen | {callee}, helpers)
             return events
 
         for cls in (n for n in module.body if isinstance(n, ast.ClassDef)):
@@ -279,16 +337,25 @@ def test_the_route_triggers_are_the_routes_whose_code_emits(app):
             continue
         pattern = re.sub(r"<(?:[^<>:]+:)?[^<>]+>", "{}", rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            events = next((by_method[key] for cls in view_class.__mro__
-                           if (key := (cls.__module__, cls.__name__, method.lower())) in by_method), set())
+            events = next(
+                (
+                    by_method[key]
+                    for cls in view_class.__mro__
+                    if (key := (cls.__module__, cls.__name__, method.lower())) in by_method
+                ),
+                set(),
+            )
             for event in events:
                 from_code.setdefault(event, set()).add(documented[(method, pattern)])
-    declared = {name: {t["route"] for t in op["x-socketio"]["triggers"] if "route" in t}
-                for name, op in server_operations().items()}
+    declared = {
+        name: {t["route"] for t in op["x-socketio"]["triggers"] if "route" in t}
+        for name, op in server_operations().items()
+    }
     assert {k: v for k, v in declared.items() if v} == from_code
 
 
 # --- 3. a live run -------------------------------------------------------------------------------------------
+
 
 @dataclass(eq=False)
 class Client:
@@ -310,10 +377,10 @@ class Stage:
     def __init__(self, app, payloads, seeded, student, instructor, instructor2) -> None:
         self.app, self.payloads, self.seeded = app, payloads, seeded
         self.student, self.instructor = student, instructor
-        self.course = seeded.enrolled_course                  # instructor's; student enrolled
-        self.open_course = seeded.open_course                  # instructor's; published, student not enrolled
-        self.draft_course = seeded.draft_course                # instructor's
-        self.video = seeded.video_ids(0)[1]                    # not a preview
+        self.course = seeded.enrolled_course  # instructor's; student enrolled
+        self.open_course = seeded.open_course  # instructor's; published, student not enrolled
+        self.draft_course = seeded.draft_course  # instructor's
+        self.video = seeded.video_ids(0)[1]  # not a preview
         self.clients: list[Client] = []
         self.owner = self.connect("owner", instructor.access_token)
         self.learner = self.connect("learner", student.access_token)
@@ -324,10 +391,15 @@ class Stage:
         self.send(self.learner, "join_course", {"course_id": self.course})
         self.learner.rooms.add(f"course_{self.course}")
         self.send(self.outsider, "join_course", {"course_id": seeded.other_instructor_course})
-        self.outsider.rooms |= {f"course_{seeded.other_instructor_course}",
-                                f"instructor_{seeded.other_instructor_course}"}
-        for client, video in ((self.owner, self.video), (self.learner, self.video),
-                              (self.outsider, seeded.video_ids(3)[1])):
+        self.outsider.rooms |= {
+            f"course_{seeded.other_instructor_course}",
+            f"instructor_{seeded.other_instructor_course}",
+        }
+        for client, video in (
+            (self.owner, self.video),
+            (self.learner, self.video),
+            (self.outsider, seeded.video_ids(3)[1]),
+        ):
             self.send(client, "join_video", {"video_id": video})
             client.rooms.add(f"video_{video}")
         setup = self.drain()
@@ -360,8 +432,10 @@ class Stage:
             for name, args in client.events():
                 assert name in self.payloads, f"{client.name} got {name!r}, an event the contract does not declare"
                 assert len(args) == 1, (name, args)
-                errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-                          for e in self.payloads[name].iter_errors(args[0])]
+                errors = [
+                    f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                    for e in self.payloads[name].iter_errors(args[0])
+                ]
                 assert errors == [], f"{name} payload {args[0]} breaks the contract: {errors}"
                 out[client].append((name, args[0]))
         return out
@@ -376,9 +450,14 @@ class Stage:
 
         user = self.student.user
         with self.app.app_context():
-            token, _ = tokens.issue(user["id"], self.student.session_id, user["email"],
-                                    [r["name"] for r in user["roles"]], "access",
-                                    now=datetime.now(UTC) - timedelta(hours=2))
+            token, _ = tokens.issue(
+                user["id"],
+                self.student.session_id,
+                user["email"],
+                [r["name"] for r in user["roles"]],
+                "access",
+                now=datetime.now(UTC) - timedelta(hours=2),
+            )
         return token
 
     def rest(self, caller, method: str, path: str, **kw: Any) -> None:
@@ -392,7 +471,7 @@ class Stage:
 
 @dataclass
 class Fired:
-    sender: Client | None        # the client whose handshake or event it was; None for a REST write
+    sender: Client | None  # the client whose handshake or event it was; None for a REST write
     course_id: str | None = None
     video_id: str | None = None
 
@@ -401,6 +480,7 @@ def _bad_event(event: str) -> Callable[[Stage], Fired]:
     def fire(s: Stage) -> Fired:
         s.send(s.learner, event, {}, valid=False)
         return Fired(s.learner)
+
     return fire
 
 
@@ -423,25 +503,40 @@ def _join_video(s: Stage) -> Fired:
 
 
 def _video_progress(s: Stage) -> Fired:
-    s.send(s.learner, "video_progress", {"video_id": s.video, "course_id": s.course, "progress": 42.5,
-                                         "timestamp": 120})
+    s.send(
+        s.learner, "video_progress", {"video_id": s.video, "course_id": s.course, "progress": 42.5, "timestamp": 120}
+    )
     return Fired(s.learner, course_id=s.course, video_id=s.video)
 
 
 def _chat(s: Stage) -> Fired:
-    s.send(s.learner, "send_chat_message", {"video_id": s.video, "message": "What is a closure?",
-                                            "timestamp": "2025-08-21T18:30:00Z"})
+    s.send(
+        s.learner,
+        "send_chat_message",
+        {"video_id": s.video, "message": "What is a closure?", "timestamp": "2025-08-21T18:30:00Z"},
+    )
     return Fired(s.learner, video_id=s.video)
 
 
-def _rest(caller: str, method: str, path: str, body: Callable[[Stage], Any] | None = None,
-          course: str = "course", video: str | None = "video") -> Callable[[Stage], Fired]:
+def _rest(
+    caller: str,
+    method: str,
+    path: str,
+    body: Callable[[Stage], Any] | None = None,
+    course: str = "course",
+    video: str | None = "video",
+) -> Callable[[Stage], Fired]:
     def fire(s: Stage) -> Fired:
-        s.rest(getattr(s, caller), method, path.format(s=s, quiz=s.seeded.quiz_id(0, 0),
-                                                      first_video=s.seeded.video_ids(0)[0],
-                                                      media=s.seeded.media_ids(0)[1]),
-               json=body(s) if body else None)
+        s.rest(
+            getattr(s, caller),
+            method,
+            path.format(
+                s=s, quiz=s.seeded.quiz_id(0, 0), first_video=s.seeded.video_ids(0)[0], media=s.seeded.media_ids(0)[1]
+            ),
+            json=body(s) if body else None,
+        )
         return Fired(None, course_id=getattr(s, course), video_id=getattr(s, video) if video else None)
+
     return fire
 
 
@@ -459,33 +554,61 @@ FIRE: dict[tuple[str, str], Callable[[Stage], Fired]] = {
     ("user_joined_video", "client_event:join_video"): _join_video,
     ("student_progress", "client_event:video_progress"): _video_progress,
     ("new_chat_message", "client_event:send_chat_message"): _chat,
-    ("new_enrollment", "route:P21"): _rest("student", "POST", "/api/v1/student/courses/{s.open_course}/enroll",
-                                          lambda s: {}, course="open_course", video=None),
-    ("progress_update", "route:P25"): _rest("student", "PUT", "/api/v1/student/videos/{s.video}/progress",
-                                           lambda s: {"watchedSeconds": 30, "lastPosition": 30}),
-    ("quiz_submission", "route:P27"): _rest("student", "POST",
-                                           "/api/v1/student/videos/{first_video}/quiz/{quiz}/answer",
-                                           lambda s: {"answer": 0}),
-    ("new_review", "route:P28"): _rest("student", "POST", "/api/v1/student/courses/{s.course}/review",
-                                      lambda s: {"rating": 5, "comment": "Clear and well paced."}),
-    ("course_updated", "route:P32"): _rest("instructor", "PUT", "/api/v1/instructor/courses/{s.course}",
-                                          lambda s: {"title": "A renamed course", "price": 12.5}),
-    ("course_updated", "route:P34"): _rest("instructor", "POST", "/api/v1/instructor/courses/{s.draft_course}/publish",
-                                          course="draft_course", video=None),
+    ("new_enrollment", "route:P21"): _rest(
+        "student",
+        "POST",
+        "/api/v1/student/courses/{s.open_course}/enroll",
+        lambda s: {},
+        course="open_course",
+        video=None,
+    ),
+    ("progress_update", "route:P25"): _rest(
+        "student",
+        "PUT",
+        "/api/v1/student/videos/{s.video}/progress",
+        lambda s: {"watchedSeconds": 30, "lastPosition": 30},
+    ),
+    ("quiz_submission", "route:P27"): _rest(
+        "student", "POST", "/api/v1/student/videos/{first_video}/quiz/{quiz}/answer", lambda s: {"answer": 0}
+    ),
+    ("new_review", "route:P28"): _rest(
+        "student",
+        "POST",
+        "/api/v1/student/courses/{s.course}/review",
+        lambda s: {"rating": 5, "comment": "Clear and well paced."},
+    ),
+    ("course_updated", "route:P32"): _rest(
+        "instructor",
+        "PUT",
+        "/api/v1/instructor/courses/{s.course}",
+        lambda s: {"title": "A renamed course", "price": 12.5},
+    ),
+    ("course_updated", "route:P34"): _rest(
+        "instructor", "POST", "/api/v1/instructor/courses/{s.draft_course}/publish", course="draft_course", video=None
+    ),
     ("course_updated", "route:P35"): _rest("instructor", "POST", "/api/v1/instructor/courses/{s.course}/unpublish"),
-    ("course_updated", "route:P37"): _rest("instructor", "POST", "/api/v1/instructor/courses/{s.course}/videos",
-                                          lambda s: {"title": "Extra", "videoUrl": "https://cdn.test/extra.mp4"}),
-    ("course_updated", "route:P38"): _rest("instructor", "PUT", "/api/v1/instructor/videos/{s.video}",
-                                          lambda s: {"title": "A renamed video"}),
+    ("course_updated", "route:P37"): _rest(
+        "instructor",
+        "POST",
+        "/api/v1/instructor/courses/{s.course}/videos",
+        lambda s: {"title": "Extra", "videoUrl": "https://cdn.test/extra.mp4"},
+    ),
+    ("course_updated", "route:P38"): _rest(
+        "instructor", "PUT", "/api/v1/instructor/videos/{s.video}", lambda s: {"title": "A renamed video"}
+    ),
     ("course_updated", "route:P39"): _rest("instructor", "DELETE", "/api/v1/instructor/videos/{s.video}"),
-    ("course_updated", "route:P40"): _rest("instructor", "PUT", "/api/v1/instructor/courses/{s.course}/videos/reorder",
-                                          lambda s: {"videoIds": s.video_ids()[::-1]}),
-    ("course_updated", "route:P58"): _rest("instructor", "POST", "/api/v1/media/media/{media}/attach-video",
-                                          lambda s: {"videoId": s.video}),
+    ("course_updated", "route:P40"): _rest(
+        "instructor",
+        "PUT",
+        "/api/v1/instructor/courses/{s.course}/videos/reorder",
+        lambda s: {"videoIds": s.video_ids()[::-1]},
+    ),
+    ("course_updated", "route:P58"): _rest(
+        "instructor", "POST", "/api/v1/media/media/{media}/attach-video", lambda s: {"videoId": s.video}
+    ),
 }
 
-TRIGGERS = [(name, trigger_key(t), t) for name, op in server_operations().items()
-            for t in op["x-socketio"]["triggers"]]
+TRIGGERS = [(name, trigger_key(t), t) for name, op in server_operations().items() for t in op["x-socketio"]["triggers"]]
 
 
 def test_the_live_run_fires_exactly_the_declared_triggers():
@@ -500,8 +623,11 @@ def stage(app, payloads, seeded, student, instructor, instructor2):
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("event, key", [(name, key) for name, key, _ in TRIGGERS],
-                         ids=[f"{name}-{key.split(':')[1]}" for name, key, _ in TRIGGERS])
+@pytest.mark.parametrize(
+    "event, key",
+    [(name, key) for name, key, _ in TRIGGERS],
+    ids=[f"{name}-{key.split(':')[1]}" for name, key, _ in TRIGGERS],
+)
 def test_each_trigger_reaches_exactly_the_declared_recipients_with_a_conforming_payload(stage, event, key):
     if (event, key) not in FIRE:
         pytest.fail(f"the contract declares {key} -> {event}, which this test cannot fire yet")
@@ -518,4 +644,5 @@ def test_each_trigger_reaches_exactly_the_declared_recipients_with_a_conforming_
     assert expected, f"{event}: nobody in the declared rooms, the run proves nothing"
     receivers = {client.name: [name for name, _ in events].count(event) for client, events in got.items()}
     assert receivers == {c.name: int(c in expected) for c in stage.clients}, {
-        c.name: {"rooms": sorted(c.rooms), "got": [name for name, _ in events]} for c, events in got.items()}
+        c.name: {"rooms": sorted(c.rooms), "got": [name for name, _ in events]} for c, events in got.items()
+    }

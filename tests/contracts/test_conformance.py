@@ -4,7 +4,7 @@ Every operation of the contract, every default check, all four phases of the sch
 coverage, fuzzing and stateful (the contract's `links`). Callers are the seeded accounts, logged in once each
 through POST /api/v1/auth/login and sent as `Authorization: Bearer`; the admin passes every owner, instructor and
 enrolment guard, so it runs the guarded operations. The operations that end the caller's session or account
-(P3, P7, P8, P14, P15) get a user signed up for each case (harness/contracts/conformance.py).
+(P3, P7, P8, P14, P15) get a user signed up for each case (harness/contract/conformance.py).
 
 The run is deterministic (fixed seed, derandomised generation) and bounded (about a minute on 2 cores). It prints
 the cases per phase and the wall time (visible with `-s`) and records them as junit properties. Checks narrowed
@@ -19,8 +19,9 @@ import shutil
 
 import pytest
 
-from harness.contracts import conformance
+from harness.contract import conformance
 from harness.seed import accounts
+from tests.support.contract_fixtures import conformance_summary, legacy_app, route_drift
 
 #: Fuzzing examples per operation, and stateful scenarios/steps: ~5,000 cases in about a minute.
 MAX_EXAMPLES = 25
@@ -33,7 +34,7 @@ def legacy(sqlite_template, tmp_path):
     """The legacy app on a fresh copy of the seeded SQLite database (scale small, seed 0), rate limits off."""
     path = tmp_path / "conformance.sqlite3"
     shutil.copy(sqlite_template, path)
-    app = conformance.legacy_app(f"sqlite:///{path}", tmp_path / "uploads")
+    app = legacy_app(f"sqlite:///{path}", tmp_path / "uploads")
     yield app
     app.extensions["db_engine"].dispose()
 
@@ -55,7 +56,7 @@ def app_under_test(request, sqlite_template, tmp_path):
 
 
 def _fail_message(report: conformance.ConformanceReport) -> str:
-    lines = [report.summary()]
+    lines = [conformance_summary(report)]
     seen = set()
     for f in report.failures:
         if (f.operation, f.check) not in seen:
@@ -72,7 +73,7 @@ def test_each_app_conforms_to_the_contract(app_under_test, record_property):
                                      stateful_steps=STATEFUL_STEPS)
     report = conformance.run(schema)
 
-    print("\n" + report.summary())
+    print("\n" + conformance_summary(report))
     print(f"  auth: {identities.logins} logins, {identities.throwaways} throwaway users")
     for phase in conformance.PHASES:
         record_property(f"cases_{phase}", report.cases.get(phase, 0))
@@ -97,7 +98,7 @@ def test_each_app_conforms_to_the_contract(app_under_test, record_property):
 
 
 def test_every_route_is_documented_and_every_operation_routed(legacy):
-    undocumented, unrouted = conformance.route_drift(legacy)
+    undocumented, unrouted = route_drift(legacy)
     assert undocumented == set()
     assert unrouted == set()
 
@@ -163,7 +164,7 @@ def test_conformance_catches_drift(legacy, monkeypatch, record_property):
     schema = conformance.load_schema(legacy, identities, operation_ids=["listCourses", "signup"], max_examples=5,
                                      phases=("examples", "coverage", "fuzzing"))
     report = conformance.run(schema)
-    print("\n" + report.summary())
+    print("\n" + conformance_summary(report))
     record_property("drift_cases", sum(report.cases.values()))
 
     failing = report.failing()
@@ -177,7 +178,7 @@ def test_conformance_catches_drift(legacy, monkeypatch, record_property):
     # Nothing else drifted: only the two operations, and the seeded admin's token was enough.
     assert {op for op, _ in failing} == {"P16 GET /api/v1/courses", "P1 POST /api/v1/auth/signup"}, failing
 
-    undocumented, unrouted = conformance.route_drift(legacy)
+    undocumented, unrouted = route_drift(legacy)
     assert undocumented == {"GET /api/v1/undocumented"}
     assert unrouted == set()
 

@@ -6,6 +6,7 @@ The static checks read the contract, API.md (through harness.api_doc) and the ap
 conformance checks send one representative request per operation (and a set of error cases) to the legacy app
 on the seeded SQLite database and validate status, body and headers against the contract.
 """
+
 from __future__ import annotations
 
 import functools
@@ -39,6 +40,7 @@ URI = "urn:unpuzzle:contract"
 
 
 # --- reading the contract ----------------------------------------------------------------------------
+
 
 def escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
@@ -101,8 +103,12 @@ class Operation:
         return f"{self.rid} {self.method} {self.path}"
 
 
-OPERATIONS = [Operation(method.upper(), path) for path, item in CONTRACT["paths"].items()
-              for method in item if method in HTTP_METHODS]
+OPERATIONS = [
+    Operation(method.upper(), path)
+    for path, item in CONTRACT["paths"].items()
+    for method in item
+    if method in HTTP_METHODS
+]
 BY_RID = {op.rid: op for op in OPERATIONS}
 
 
@@ -118,11 +124,14 @@ def schema_validator(pointer: str) -> Draft202012Validator:
 
 
 def schema_errors(pointer: str, instance: Any) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
-            for e in sorted(schema_validator(pointer).iter_errors(instance), key=lambda e: list(e.absolute_path))]
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
+        for e in sorted(schema_validator(pointer).iter_errors(instance), key=lambda e: list(e.absolute_path))
+    ]
 
 
 # --- reading API.md ------------------------------------------------------------------------------------
+
 
 def api_md_row(label: str) -> str:
     """The text after the first cell of the §1 table row labelled `label`."""
@@ -175,18 +184,83 @@ def expected_security(route: Route) -> list[dict[str, list]]:
 
 # --- walking schemas -------------------------------------------------------------------------------------
 
-SCHEMA_KEYWORDS = frozenset({
-    "$ref", "$id", "$schema", "$anchor", "$defs", "$comment", "$dynamicRef", "$dynamicAnchor",
-    "type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
-    "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxContains", "minContains",
-    "maxProperties", "minProperties", "required", "dependentRequired", "format", "contentMediaType",
-    "contentEncoding", "contentSchema", "title", "description", "default", "deprecated", "readOnly", "writeOnly",
-    "examples", "example", "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas",
-    "prefixItems", "items", "contains", "properties", "patternProperties", "additionalProperties",
-    "propertyNames", "unevaluatedItems", "unevaluatedProperties", "discriminator", "xml", "externalDocs",
-})
-_ONE_SCHEMA = ("items", "not", "if", "then", "else", "contains", "propertyNames", "additionalProperties",
-               "unevaluatedProperties", "unevaluatedItems", "contentSchema")
+SCHEMA_KEYWORDS = frozenset(
+    {
+        "$ref",
+        "$id",
+        "$schema",
+        "$anchor",
+        "$defs",
+        "$comment",
+        "$dynamicRef",
+        "$dynamicAnchor",
+        "type",
+        "enum",
+        "const",
+        "multipleOf",
+        "maximum",
+        "exclusiveMaximum",
+        "minimum",
+        "exclusiveMinimum",
+        "maxLength",
+        "minLength",
+        "pattern",
+        "maxItems",
+        "minItems",
+        "uniqueItems",
+        "maxContains",
+        "minContains",
+        "maxProperties",
+        "minProperties",
+        "required",
+        "dependentRequired",
+        "format",
+        "contentMediaType",
+        "contentEncoding",
+        "contentSchema",
+        "title",
+        "description",
+        "default",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "examples",
+        "example",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+        "if",
+        "then",
+        "else",
+        "dependentSchemas",
+        "prefixItems",
+        "items",
+        "contains",
+        "properties",
+        "patternProperties",
+        "additionalProperties",
+        "propertyNames",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "discriminator",
+        "xml",
+        "externalDocs",
+    }
+)
+_ONE_SCHEMA = (
+    "items",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "additionalProperties",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "contentSchema",
+)
 _SCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas", "$defs")
 
 
@@ -273,6 +347,7 @@ def refs_in(value: Any) -> Iterator[str]:
 # Static checks: the document itself
 # ======================================================================================================
 
+
 def test_the_contract_is_a_valid_openapi_3_1_document():
     assert CONTRACT["openapi"] == "3.1.0"
     OpenAPIV31SpecValidator(CONTRACT).validate()
@@ -283,7 +358,9 @@ def test_every_schema_uses_known_keywords_only():
     roots = [f"/components/schemas/{escape(n)}" for n in CONTRACT["components"]["schemas"]]
     roots += [p for _op, p in media_schemas("responses")] + [p for _op, p in media_schemas("requests")]
     for op in OPERATIONS:
-        roots += [f"{follow(f'{op.pointer}/parameters/{i}')[0]}/schema" for i in range(len(op.spec.get("parameters", [])))]
+        roots += [
+            f"{follow(f'{op.pointer}/parameters/{i}')[0]}/schema" for i in range(len(op.spec.get("parameters", [])))
+        ]
         for _status, pointer, response in op.responses():
             roots += [f"{follow(f'{pointer}/headers/{escape(h)}')[0]}/schema" for h in response.get("headers", {})]
     unknown = {}
@@ -342,12 +419,15 @@ def test_every_operation_has_an_example(op):
         body = follow(f"{op.pointer}/requestBody")[1]
         assert all(has_example(m) for m in body["content"].values()), "request body without an example"
     successes = [(s, r) for s, _p, r in op.responses() if s.startswith("2")]
-    json_successes = [r["content"]["application/json"] for _s, r in successes if "application/json" in r.get("content", {})]
+    json_successes = [
+        r["content"]["application/json"] for _s, r in successes if "application/json" in r.get("content", {})
+    ]
     if op.rid != "P51":  # raw bytes
         assert json_successes and all(has_example(m) for m in json_successes), "success response without an example"
 
 
 # --- the route set: contract = API.md = legacy url_map ---------------------------------------------------
+
 
 def test_the_contract_has_exactly_api_md_routes():
     contract = {(op.rid, op.method, op.path) for op in OPERATIONS}
@@ -382,6 +462,7 @@ def test_the_contract_has_exactly_the_legacy_apps_routes(tmp_path):
 
 # --- guards, security and parameters ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("op", OPERATIONS, ids=op_id)
 def test_security_follows_the_documented_guard(op):
     assert op.spec["security"] == expected_security(ROUTES[op.rid])
@@ -397,8 +478,9 @@ def test_every_operation_declares_the_responses_its_guard_implies(op):
     expected = {"429"}  # every route is rate limited (§1.9)
     if not is_public(route):
         expected.add("401")
-    if re.search(r"instructor|owner|enrolled|admin|\+CSRF", route.auth) or (op.method in UNSAFE and not is_public(route)
-                                                                               and op.rid not in CSRF_EXEMPT):
+    if re.search(r"instructor|owner|enrolled|admin|\+CSRF", route.auth) or (
+        op.method in UNSAFE and not is_public(route) and op.rid not in CSRF_EXEMPT
+    ):
         expected.add("403")
     if "{" in op.path:
         expected.add("404")
@@ -423,6 +505,7 @@ def test_documented_rate_limits_are_stated():
 
 
 # --- headers -----------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=op_id)
 def test_rate_limit_headers_are_declared_on_every_response(op):
@@ -449,8 +532,11 @@ def test_pagination_is_declared_on_the_paginated_routes(op):
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=op_id)
 def test_auth_cookies_are_declared_where_they_are_set_or_cleared(op):
-    expected = {**{r: "SetAuthCookies" for r in SETS_COOKIES}, **{r: "ClearAuthCookies" for r in CLEARS_COOKIES},
-                **{r: "ClearAuthCookiesIfCurrent" for r in MAY_CLEAR_COOKIES}}.get(op.rid)
+    expected = {
+        **{r: "SetAuthCookies" for r in SETS_COOKIES},
+        **{r: "ClearAuthCookies" for r in CLEARS_COOKIES},
+        **{r: "ClearAuthCookiesIfCurrent" for r in MAY_CLEAR_COOKIES},
+    }.get(op.rid)
     for status, _pointer, response in op.responses():
         cookie = response.get("headers", {}).get("Set-Cookie")
         if expected and status == "200":
@@ -462,9 +548,12 @@ def test_auth_cookies_are_declared_where_they_are_set_or_cleared(op):
 # --- schemas: closure, reachability, error codes, examples -----------------------------------------------
 
 #: The response objects API.md leaves free-form (§2: `metadata`, `device_info`, `courseStructure`, `seoMetadata`).
-FREE_FORM = {"/components/schemas/User/properties/metadata", "/components/schemas/Session/properties/device_info",
-             "/components/schemas/CourseDetail/properties/courseStructure",
-             "/components/schemas/CourseDetail/properties/seoMetadata"}
+FREE_FORM = {
+    "/components/schemas/User/properties/metadata",
+    "/components/schemas/Session/properties/device_info",
+    "/components/schemas/CourseDetail/properties/courseStructure",
+    "/components/schemas/CourseDetail/properties/seoMetadata",
+}
 
 
 def test_response_objects_state_additional_properties_and_only_free_form_ones_are_open():
@@ -546,8 +635,9 @@ def test_shared_objects_have_api_md_fields_required_and_nullability(name):
     props, required = effective_object(f"/components/schemas/{name}")
     assert set(props) == documented["fields"]
     assert required == documented["fields"] - documented["optional"] - EXTRA_OPTIONAL.get(name, set())
-    nullable = {field for field, schema in props.items()
-                if isinstance(schema.get("type"), list) and "null" in schema["type"]}
+    nullable = {
+        field for field, schema in props.items() if isinstance(schema.get("type"), list) and "null" in schema["type"]
+    }
     assert nullable == documented["nullable"] | EXTRA_NULLABLE.get(name, set())
 
 
@@ -567,8 +657,11 @@ def test_every_component_is_used():
             if section == "securitySchemes":
                 used = name in used_schemes
             else:
-                used = any(p == f"/components/{section}/{escape(name)}" or p.startswith(f"/components/{section}/{escape(name)}/")
-                           for p in reached)
+                used = any(
+                    p == f"/components/{section}/{escape(name)}"
+                    or p.startswith(f"/components/{section}/{escape(name)}/")
+                    for p in reached
+                )
             if not used:
                 unused.append(f"{section}/{name}")
     assert unused == []
@@ -677,8 +770,11 @@ def conformance_problems(op: Operation, resp) -> list[str]:
 @pytest.fixture
 def app_config(app_config):
     """Rate limiting on (its headers are part of the contract) and small upload limits (413 is cheap)."""
-    return {**app_config, "RATELIMIT_ENABLED": True,
-            "UPLOAD_LIMITS": {"videos": 64 * 1024, "thumbnails": 1024, "documents": 64 * 1024}}
+    return {
+        **app_config,
+        "RATELIMIT_ENABLED": True,
+        "UPLOAD_LIMITS": {"videos": 64 * 1024, "thumbnails": 1024, "documents": 64 * 1024},
+    }
 
 
 @dataclass
@@ -710,6 +806,7 @@ def scenario(rid: str) -> Callable[[Scenario], Scenario]:
     def register(fn: Scenario) -> Scenario:
         SCENARIOS[rid] = fn
         return fn
+
     return register
 
 
@@ -725,19 +822,36 @@ def upload_video(c: Ctx):
 
 
 def initiate(c: Ctx) -> dict:
-    resp = c.instructor.post("/api/v1/media/upload/initiate",
-                             json={"filename": "lesson.mp4", "fileSize": 2048, "contentType": "video/mp4",
-                                   "courseId": c.course, "tags": ["python"]})
+    resp = c.instructor.post(
+        "/api/v1/media/upload/initiate",
+        json={
+            "filename": "lesson.mp4",
+            "fileSize": 2048,
+            "contentType": "video/mp4",
+            "courseId": c.course,
+            "tags": ["python"],
+        },
+    )
     assert resp.status_code == 200, resp.get_json()
     return resp.get_json()["data"]
 
 
 AUTH = "/api/v1/auth"
-scenario("P1")(lambda c: c.anon.post(f"{AUTH}/signup", json={
-    "email": "contract.signup@example.com", "password": "Str0ngPass!",
-    "metadata": {"full_name": "Contract Tester", "phone": "+15550100", "timezone": "UTC"}}))
-scenario("P2")(lambda c: c.anon.post(f"{AUTH}/login", json={"email": accounts.STUDENT.email,
-                                                            "password": accounts.STUDENT.password}))
+scenario("P1")(
+    lambda c: c.anon.post(
+        f"{AUTH}/signup",
+        json={
+            "email": "contract.signup@example.com",
+            "password": "Str0ngPass!",
+            "metadata": {"full_name": "Contract Tester", "phone": "+15550100", "timezone": "UTC"},
+        },
+    )
+)
+scenario("P2")(
+    lambda c: c.anon.post(
+        f"{AUTH}/login", json={"email": accounts.STUDENT.email, "password": accounts.STUDENT.password}
+    )
+)
 scenario("P3")(lambda c: c.student.post(f"{AUTH}/logout"))
 scenario("P4")(lambda c: c.student.post(f"{AUTH}/refresh"))
 scenario("P5")(lambda c: c.student.get(f"{AUTH}/csrf-token"))
@@ -745,13 +859,15 @@ scenario("P6")(lambda c: c.student.get(f"{AUTH}/sessions"))
 scenario("P7")(lambda c: c.student.delete(f"{AUTH}/sessions/{c.student.session_id}"))
 scenario("P8")(lambda c: c.student.post(f"{AUTH}/sessions/revoke-all"))
 scenario("P9")(lambda c: c.instructor.get(f"{AUTH}/roles"))
-scenario("P10")(lambda c: c.admin.post(f"{AUTH}/users/{c.seeded.user_id(accounts.STUDENT)}/roles",
-                                       json={"role": "instructor"}))
+scenario("P10")(
+    lambda c: c.admin.post(f"{AUTH}/users/{c.seeded.user_id(accounts.STUDENT)}/roles", json={"role": "instructor"})
+)
 scenario("P11")(lambda c: c.student.post(f"{AUTH}/check-permission", json={"permission": "course:enroll"}))
 scenario("P12")(lambda c: c.student.post(f"{AUTH}/check-role", json={"role": "student"}))
 scenario("P13")(lambda c: c.student.get("/api/v1/user/profile"))
-scenario("P14")(lambda c: c.student.put("/api/v1/user/profile", json={"full_name": "Sam Student",
-                                                                      "metadata": {"timezone": "UTC"}}))
+scenario("P14")(
+    lambda c: c.student.put("/api/v1/user/profile", json={"full_name": "Sam Student", "metadata": {"timezone": "UTC"}})
+)
 scenario("P15")(lambda c: c.student.delete("/api/v1/user/profile"))
 
 scenario("P16")(lambda c: c.anon.get("/api/v1/courses?search=&category=&minRating=&instructor=&limit=3"))
@@ -761,85 +877,142 @@ scenario("P19")(lambda c: c.student.get("/api/v1/courses/recommended"))
 
 STUDENT_API = "/api/v1/student"
 scenario("P20")(lambda c: c.student.get(f"{STUDENT_API}/courses"))
-scenario("P21")(lambda c: c.student.post(f"{STUDENT_API}/courses/{c.seeded.open_course}/enroll",
-                                         json={"paymentMethod": "card"}))
+scenario("P21")(
+    lambda c: c.student.post(f"{STUDENT_API}/courses/{c.seeded.open_course}/enroll", json={"paymentMethod": "card"})
+)
 scenario("P22")(lambda c: c.student.post(f"{STUDENT_API}/courses/{c.course}/unenroll"))
 scenario("P23")(lambda c: c.student.get(f"{STUDENT_API}/courses/{c.course}/progress"))
 scenario("P24")(lambda c: c.student.get(f"{STUDENT_API}/videos/{c.video}/progress"))
-scenario("P25")(lambda c: c.student.put(f"{STUDENT_API}/videos/{c.video}/progress",
-                                        json={"watchedSeconds": 30, "lastPosition": 28, "playbackSpeed": 1.5}))
+scenario("P25")(
+    lambda c: c.student.put(
+        f"{STUDENT_API}/videos/{c.video}/progress",
+        json={"watchedSeconds": 30, "lastPosition": 28, "playbackSpeed": 1.5},
+    )
+)
 scenario("P26")(lambda c: c.student.post(f"{STUDENT_API}/videos/{c.video}/complete"))
-scenario("P27")(lambda c: c.student.post(f"{STUDENT_API}/videos/{c.video}/quiz/{c.seeded.quiz_id(0, 0)}/answer",
-                                         json={"answer": 0, "timeSpent": 5}))
-scenario("P28")(lambda c: c.student.post(f"{STUDENT_API}/courses/{c.course}/review",
-                                         json={"rating": 4, "title": "Good", "comment": "Clear.", "pros": ["pace"]}))
+scenario("P27")(
+    lambda c: c.student.post(
+        f"{STUDENT_API}/videos/{c.video}/quiz/{c.seeded.quiz_id(0, 0)}/answer", json={"answer": 0, "timeSpent": 5}
+    )
+)
+scenario("P28")(
+    lambda c: c.student.post(
+        f"{STUDENT_API}/courses/{c.course}/review",
+        json={"rating": 4, "title": "Good", "comment": "Clear.", "pros": ["pace"]},
+    )
+)
 
 INSTRUCTOR_API = "/api/v1/instructor"
 scenario("P29")(lambda c: c.instructor.get(f"{INSTRUCTOR_API}/courses"))
 scenario("P30")(lambda c: c.instructor.get(f"{INSTRUCTOR_API}/courses/{c.course}"))
-scenario("P31")(lambda c: c.instructor.post(f"{INSTRUCTOR_API}/courses", json={
-    "title": "Contract Course", "price": 10, "tags": ["contract"], "courseStructure": {"weeks": 2}}))
-scenario("P32")(lambda c: c.instructor.put(f"{INSTRUCTOR_API}/courses/{c.seeded.draft_course}",
-                                           json={"title": "Renamed", "seoMetadata": {"metaTitle": "Renamed"}}))
+scenario("P31")(
+    lambda c: c.instructor.post(
+        f"{INSTRUCTOR_API}/courses",
+        json={"title": "Contract Course", "price": 10, "tags": ["contract"], "courseStructure": {"weeks": 2}},
+    )
+)
+scenario("P32")(
+    lambda c: c.instructor.put(
+        f"{INSTRUCTOR_API}/courses/{c.seeded.draft_course}",
+        json={"title": "Renamed", "seoMetadata": {"metaTitle": "Renamed"}},
+    )
+)
 scenario("P33")(lambda c: c.instructor.delete(f"{INSTRUCTOR_API}/courses/{c.seeded.draft_course}"))
 scenario("P34")(lambda c: c.instructor.post(f"{INSTRUCTOR_API}/courses/{c.seeded.draft_course}/publish"))
 scenario("P35")(lambda c: c.instructor.post(f"{INSTRUCTOR_API}/courses/{c.seeded.open_course}/unpublish"))
 scenario("P36")(lambda c: c.instructor.post(f"{INSTRUCTOR_API}/courses/{c.course}/duplicate"))
-scenario("P37")(lambda c: c.instructor.post(f"{INSTRUCTOR_API}/courses/{c.seeded.draft_course}/videos", json={
-    "title": "Contract video", "videoUrl": "https://cdn.unpuzzle.test/v.mp4", "duration": 60,
-    "resources": [{"title": "Slides", "url": "https://cdn.unpuzzle.test/s.pdf"}],
-    "quizPoints": [{"timestamp": 10, "question": "Which?", "options": ["a", "b"], "correctAnswer": 1}]}))
-scenario("P38")(lambda c: c.instructor.put(f"{INSTRUCTOR_API}/videos/{c.seeded.video_ids(0)[1]}",
-                                           json={"title": "Renamed video"}))
+scenario("P37")(
+    lambda c: c.instructor.post(
+        f"{INSTRUCTOR_API}/courses/{c.seeded.draft_course}/videos",
+        json={
+            "title": "Contract video",
+            "videoUrl": "https://cdn.unpuzzle.test/v.mp4",
+            "duration": 60,
+            "resources": [{"title": "Slides", "url": "https://cdn.unpuzzle.test/s.pdf"}],
+            "quizPoints": [{"timestamp": 10, "question": "Which?", "options": ["a", "b"], "correctAnswer": 1}],
+        },
+    )
+)
+scenario("P38")(
+    lambda c: c.instructor.put(f"{INSTRUCTOR_API}/videos/{c.seeded.video_ids(0)[1]}", json={"title": "Renamed video"})
+)
 scenario("P39")(lambda c: c.instructor.delete(f"{INSTRUCTOR_API}/videos/{c.seeded.video_ids(0)[1]}"))
-scenario("P40")(lambda c: c.instructor.put(f"{INSTRUCTOR_API}/courses/{c.course}/videos/reorder",
-                                           json={"videoIds": c.seeded.video_ids(0)[::-1]}))
+scenario("P40")(
+    lambda c: c.instructor.put(
+        f"{INSTRUCTOR_API}/courses/{c.course}/videos/reorder", json={"videoIds": c.seeded.video_ids(0)[::-1]}
+    )
+)
 
 scenario("P41")(lambda c: c.instructor.get(f"/api/v1/ai/courses/{c.course}/recommendations"))
-scenario("P42")(lambda c: c.student.post("/api/v1/ai/courses/generate-outline",
-                                         json={"topic": "Python", "level": "beginner", "duration": 2}))
+scenario("P42")(
+    lambda c: c.student.post(
+        "/api/v1/ai/courses/generate-outline", json={"topic": "Python", "level": "beginner", "duration": 2}
+    )
+)
 
 
 @scenario("P43")
 def _chat_history(c: Ctx):
-    sent = c.student.post(f"/api/v1/ai/videos/{c.video}/chat", json={
-        "message": "Why a list?", "videoContext": {"startTime": 1, "endTime": 5, "content": "lists"}})
+    sent = c.student.post(
+        f"/api/v1/ai/videos/{c.video}/chat",
+        json={"message": "Why a list?", "videoContext": {"startTime": 1, "endTime": 5, "content": "lists"}},
+    )
     assert sent.status_code == 200, sent.get_json()
     return c.student.get(f"/api/v1/ai/videos/{c.video}/chat")
 
 
-scenario("P44")(lambda c: c.student.post(f"/api/v1/ai/videos/{c.video}/chat",
-                                         json={"message": "Summarise this", "sessionId": ""}))
+scenario("P44")(
+    lambda c: c.student.post(f"/api/v1/ai/videos/{c.video}/chat", json={"message": "Summarise this", "sessionId": ""})
+)
 scenario("P45")(lambda c: c.instructor.get(f"/api/v1/ai/courses/{c.course}/analyze-engagement"))
 scenario("P46")(lambda c: c.student.get("/api/v1/ai/users/learning-path"))
 
 scenario("P47")(upload_video)
-scenario("P48")(lambda c: post_file(c.instructor, "/api/v1/thumbnails/upload", "thumbnail", "cover.jpg", JPEG,
-                                    resource_id=c.course, resource_type="course"))
-scenario("P49")(lambda c: post_file(c.instructor, "/api/v1/documents/upload", "document", "notes.pdf", PDF,
-                                    course_id=c.course, title="Notes"))
-scenario("P50")(lambda c: c.instructor.delete("/api/v1/delete",
-                                              json={"file_path": upload_video(c).get_json()["data"]["file_path"]}))
+scenario("P48")(
+    lambda c: post_file(
+        c.instructor,
+        "/api/v1/thumbnails/upload",
+        "thumbnail",
+        "cover.jpg",
+        JPEG,
+        resource_id=c.course,
+        resource_type="course",
+    )
+)
+scenario("P49")(
+    lambda c: post_file(
+        c.instructor, "/api/v1/documents/upload", "document", "notes.pdf", PDF, course_id=c.course, title="Notes"
+    )
+)
+scenario("P50")(
+    lambda c: c.instructor.delete("/api/v1/delete", json={"file_path": upload_video(c).get_json()["data"]["file_path"]})
+)
 scenario("P51")(lambda c: c.instructor.get(upload_video(c).get_json()["data"]["url"]))
 scenario("P52")(lambda c: c.anon.get("/health"))
 
 MEDIA_API = "/api/v1/media"
-scenario("P53")(lambda c: c.instructor.post(f"{MEDIA_API}/upload/initiate", json={
-    "filename": "lesson.mp4", "fileSize": 2048, "contentType": "video/mp4", "courseId": c.course}))
+scenario("P53")(
+    lambda c: c.instructor.post(
+        f"{MEDIA_API}/upload/initiate",
+        json={"filename": "lesson.mp4", "fileSize": 2048, "contentType": "video/mp4", "courseId": c.course},
+    )
+)
 
 
 @scenario("P54")
 def _complete_upload(c: Ctx):
     started = initiate(c)
-    return c.instructor.post(f"{MEDIA_API}/upload/complete",
-                             json={"sessionKey": started["sessionKey"], "storageKey": started["storageKey"]})
+    return c.instructor.post(
+        f"{MEDIA_API}/upload/complete", json={"sessionKey": started["sessionKey"], "storageKey": started["storageKey"]}
+    )
 
 
 scenario("P55")(lambda c: c.instructor.get(f"{MEDIA_API}/upload/progress/{initiate(c)['sessionKey']}"))
 scenario("P56")(lambda c: c.instructor.get(f"{MEDIA_API}/media/{c.seeded.media_ids(0)[0]}"))
 scenario("P57")(lambda c: c.instructor.post(f"{MEDIA_API}/media/{c.seeded.media_ids(0)[0]}/process"))
-scenario("P58")(lambda c: c.instructor.post(f"{MEDIA_API}/media/{c.seeded.media_ids(0)[1]}/attach-video",
-                                            json={"videoId": c.video}))
+scenario("P58")(
+    lambda c: c.instructor.post(f"{MEDIA_API}/media/{c.seeded.media_ids(0)[1]}/attach-video", json={"videoId": c.video})
+)
 scenario("P59")(lambda c: c.instructor.delete(f"{MEDIA_API}/media/{c.seeded.media_ids(0)[1]}"))
 scenario("P60")(lambda c: c.instructor.get(f"{MEDIA_API}/user/media?type=video&sortBy=fileSize&sortOrder=asc"))
 scenario("P61")(lambda c: c.instructor.get(f"{MEDIA_API}/user/storage-usage"))
@@ -847,16 +1020,30 @@ scenario("X9")(lambda c: c.instructor.get(f"{MEDIA_API}/user/unassigned-videos")
 
 CONTENT_API = "/api/v1/content"
 scenario("X1")(lambda c: c.student.get(f"{CONTENT_API}/courses/{c.course}/sections"))
-scenario("X2")(lambda c: c.instructor.post(f"{CONTENT_API}/courses/{c.course}/sections",
-                                           json={"title": "Extra week", "description": "More."}))
-scenario("X3")(lambda c: c.instructor.put(f"{CONTENT_API}/sections/{c.seeded.section_ids(0)[0]}",
-                                          json={"title": "Week one", "isPreview": True}))
+scenario("X2")(
+    lambda c: c.instructor.post(
+        f"{CONTENT_API}/courses/{c.course}/sections", json={"title": "Extra week", "description": "More."}
+    )
+)
+scenario("X3")(
+    lambda c: c.instructor.put(
+        f"{CONTENT_API}/sections/{c.seeded.section_ids(0)[0]}", json={"title": "Week one", "isPreview": True}
+    )
+)
 scenario("X4")(lambda c: c.instructor.delete(f"{CONTENT_API}/sections/{c.seeded.section_ids(0)[0]}"))
-scenario("X5")(lambda c: c.instructor.post(f"{CONTENT_API}/sections/{c.seeded.section_ids(0)[0]}/media",
-                                           json={"mediaFileId": c.seeded.media_ids(0)[1], "title": "Intro"}))
+scenario("X5")(
+    lambda c: c.instructor.post(
+        f"{CONTENT_API}/sections/{c.seeded.section_ids(0)[0]}/media",
+        json={"mediaFileId": c.seeded.media_ids(0)[1], "title": "Intro"},
+    )
+)
 scenario("X6")(lambda c: c.instructor.post(f"{CONTENT_API}/media/{c.seeded.media_ids(0)[0]}/unassign"))
-scenario("X7")(lambda c: c.instructor.put(f"{CONTENT_API}/sections/{c.seeded.section_ids(0)[0]}/media/reorder",
-                                          json={"mediaOrder": [c.seeded.media_ids(0)[0]]}))
+scenario("X7")(
+    lambda c: c.instructor.put(
+        f"{CONTENT_API}/sections/{c.seeded.section_ids(0)[0]}/media/reorder",
+        json={"mediaOrder": [c.seeded.media_ids(0)[0]]},
+    )
+)
 scenario("X8")(lambda c: c.instructor.get(f"{CONTENT_API}/courses/{c.course}/media"))
 
 
@@ -869,8 +1056,10 @@ DRIFT: dict[str, str] = {}
 
 
 def scenario_params(table: dict[str, Any], drift: dict[str, str]) -> list:
-    return [pytest.param(key, id=key, marks=[pytest.mark.xfail(strict=True, reason=drift[key])] if key in drift else [])
-            for key in table]
+    return [
+        pytest.param(key, id=key, marks=[pytest.mark.xfail(strict=True, reason=drift[key])] if key in drift else [])
+        for key in table
+    ]
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -882,6 +1071,7 @@ def test_legacy_success_responses_match_the_contract(rid, app, request, seeded):
 
 
 # --- error cases: (row id, expected status, error code or None, request) ---------------------------------
+
 
 def signup_until_limited(c: Ctx):
     for n in range(6):  # P1 allows 5 a minute
@@ -901,37 +1091,99 @@ def uploaded_range(c: Ctx, first: int, last: int):
 
 ERROR_CASES: dict[str, tuple[str, int, str | None, Scenario]] = {
     "unauthenticated": ("P13", 401, "AUTH_REQUIRED", lambda c: c.anon.get("/api/v1/user/profile")),
-    "bad-credentials": ("P2", 401, "INVALID_CREDENTIALS", lambda c: c.anon.post(
-        f"{AUTH}/login", json={"email": accounts.STUDENT.email, "password": "wrong-password"})),
+    "bad-credentials": (
+        "P2",
+        401,
+        "INVALID_CREDENTIALS",
+        lambda c: c.anon.post(f"{AUTH}/login", json={"email": accounts.STUDENT.email, "password": "wrong-password"}),
+    ),
     "no-refresh-token": ("P4", 401, "AUTH_REQUIRED", lambda c: c.anon.post(f"{AUTH}/refresh")),
     "csrf-missing": ("P14", 403, "CSRF_INVALID", lambda c: c.student.put("/api/v1/user/profile", json={}, csrf=False)),
-    "not-enrolled": ("P23", 403, "NOT_ENROLLED",
-                     lambda c: c.student.get(f"{STUDENT_API}/courses/{c.seeded.open_course}/progress")),
-    "not-instructor": ("P31", 403, "FORBIDDEN", lambda c: c.student.post(f"{INSTRUCTOR_API}/courses", json={"title": "x"})),
-    "not-owner": ("P30", 403, "FORBIDDEN",
-                  lambda c: c.instructor.get(f"{INSTRUCTOR_API}/courses/{c.seeded.other_instructor_course}")),
-    "unknown-course": ("P17", 404, "NOT_FOUND",
-                       lambda c: c.anon.get("/api/v1/courses/00000000-0000-4000-8000-000000000000")),
-    "unknown-upload-session": ("P54", 404, "NOT_FOUND", lambda c: c.instructor.post(
-        f"{MEDIA_API}/upload/complete", json={"sessionKey": "00000000-0000-4000-8000-000000000000"})),
-    "invalid-email": ("P1", 400, "INVALID_REQUEST",
-                      lambda c: c.anon.post(f"{AUTH}/signup", json={"email": "nope", "password": "Str0ngPass!"})),
-    "malformed-json": ("P42", 400, "INVALID_REQUEST", lambda c: c.student.post(
-        "/api/v1/ai/courses/generate-outline", data="{", content_type="application/json")),
+    "not-enrolled": (
+        "P23",
+        403,
+        "NOT_ENROLLED",
+        lambda c: c.student.get(f"{STUDENT_API}/courses/{c.seeded.open_course}/progress"),
+    ),
+    "not-instructor": (
+        "P31",
+        403,
+        "FORBIDDEN",
+        lambda c: c.student.post(f"{INSTRUCTOR_API}/courses", json={"title": "x"}),
+    ),
+    "not-owner": (
+        "P30",
+        403,
+        "FORBIDDEN",
+        lambda c: c.instructor.get(f"{INSTRUCTOR_API}/courses/{c.seeded.other_instructor_course}"),
+    ),
+    "unknown-course": (
+        "P17",
+        404,
+        "NOT_FOUND",
+        lambda c: c.anon.get("/api/v1/courses/00000000-0000-4000-8000-000000000000"),
+    ),
+    "unknown-upload-session": (
+        "P54",
+        404,
+        "NOT_FOUND",
+        lambda c: c.instructor.post(
+            f"{MEDIA_API}/upload/complete", json={"sessionKey": "00000000-0000-4000-8000-000000000000"}
+        ),
+    ),
+    "invalid-email": (
+        "P1",
+        400,
+        "INVALID_REQUEST",
+        lambda c: c.anon.post(f"{AUTH}/signup", json={"email": "nope", "password": "Str0ngPass!"}),
+    ),
+    "malformed-json": (
+        "P42",
+        400,
+        "INVALID_REQUEST",
+        lambda c: c.student.post("/api/v1/ai/courses/generate-outline", data="{", content_type="application/json"),
+    ),
     "bad-page-size": ("P16", 400, "INVALID_REQUEST", lambda c: c.anon.get("/api/v1/courses?limit=0")),
     "publish-without-videos": ("P34", 400, "INVALID_REQUEST", publish_without_videos),
-    "email-taken": ("P1", 409, "CONFLICT", lambda c: c.anon.post(
-        f"{AUTH}/signup", json={"email": accounts.STUDENT.email, "password": "Str0ngPass!"})),
-    "already-enrolled": ("P21", 409, "ALREADY_ENROLLED",
-                         lambda c: c.student.post(f"{STUDENT_API}/courses/{c.course}/enroll")),
-    "version-conflict": ("P32", 409, "VERSION_CONFLICT", lambda c: c.instructor.put(
-        f"{INSTRUCTOR_API}/courses/{c.course}", json={"version": 99999})),
-    "thumbnail-too-large": ("P48", 413, "PAYLOAD_TOO_LARGE", lambda c: post_file(
-        c.instructor, "/api/v1/thumbnails/upload", "thumbnail", "big.png", b"\x89PNG" + b"\x00" * 4096,
-        resource_id=c.course, resource_type="course")),
+    "email-taken": (
+        "P1",
+        409,
+        "CONFLICT",
+        lambda c: c.anon.post(f"{AUTH}/signup", json={"email": accounts.STUDENT.email, "password": "Str0ngPass!"}),
+    ),
+    "already-enrolled": (
+        "P21",
+        409,
+        "ALREADY_ENROLLED",
+        lambda c: c.student.post(f"{STUDENT_API}/courses/{c.course}/enroll"),
+    ),
+    "version-conflict": (
+        "P32",
+        409,
+        "VERSION_CONFLICT",
+        lambda c: c.instructor.put(f"{INSTRUCTOR_API}/courses/{c.course}", json={"version": 99999}),
+    ),
+    "thumbnail-too-large": (
+        "P48",
+        413,
+        "PAYLOAD_TOO_LARGE",
+        lambda c: post_file(
+            c.instructor,
+            "/api/v1/thumbnails/upload",
+            "thumbnail",
+            "big.png",
+            b"\x89PNG" + b"\x00" * 4096,
+            resource_id=c.course,
+            resource_type="course",
+        ),
+    ),
     "rate-limited": ("P1", 429, "RATE_LIMITED", signup_until_limited),
-    "video-file-anonymously": ("P51", 401, "AUTH_REQUIRED",
-                               lambda c: c.anon.get(upload_video(c).get_json()["data"]["url"])),
+    "video-file-anonymously": (
+        "P51",
+        401,
+        "AUTH_REQUIRED",
+        lambda c: c.anon.get(upload_video(c).get_json()["data"]["url"]),
+    ),
     "video-range": ("P51", 206, None, lambda c: uploaded_range(c, 0, 9)),
     "range-outside-file": ("P51", 416, "INVALID_REQUEST", lambda c: uploaded_range(c, 10_000, 10_010)),
 }

@@ -1,4 +1,4 @@
-"""The `harness` command: `seed` and `serve legacy`, their output and their exit codes."""
+"""The `harness` command: `seed` and `serve`, their output and their exit codes."""
 from __future__ import annotations
 
 import io
@@ -13,11 +13,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import click
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
 from harness import cli
+from harness.commands import seed as seed_command
+from harness.commands import serve as serve_command
 from harness.seed import accounts, planned_rows
 from harness.seed.ids import seeded_uuid
 from harness.seed.writer import SEED_TABLES
@@ -96,7 +99,7 @@ def test_progress_bar_on_a_terminal_only_and_not_with_quiet(runner, tmp_path, mo
     from rich.console import Console
 
     screen = io.StringIO()
-    monkeypatch.setattr(cli, "_stderr_console", lambda: Console(file=screen, force_terminal=True, width=120))
+    monkeypatch.setattr(seed_command, "stderr_console", lambda: Console(file=screen, force_terminal=True, width=120))
     total = sum(planned_rows("small").values())
 
     first = runner.invoke(cli.main, ["seed", "--db", f"sqlite:///{tmp_path / 'a.sqlite3'}", "--create-schema"])
@@ -159,7 +162,7 @@ def test_help_lists_the_commands(runner):
     assert "seed" in result.stdout and "serve" in result.stdout
 
 
-# -- harness serve legacy -----------------------------------------------------------------------------
+# -- harness serve -----------------------------------------------------------------------------------
 
 @pytest.fixture
 def served(monkeypatch) -> dict:
@@ -169,7 +172,7 @@ def served(monkeypatch) -> dict:
     def run(app, host, port):
         calls.update(app=app, host=host, port=port)
 
-    monkeypatch.setattr(cli, "_serve", run)
+    monkeypatch.setattr(serve_command, "serve_wsgi", run)
     return calls
 
 
@@ -184,7 +187,7 @@ def test_serve_legacy_creates_seeds_and_serves_on_loopback(runner, tmp_path, ser
     assert served["app"].config["DATABASE_URL"] == url
     assert served["app"].config["RATELIMIT_ENABLED"] is False
     assert row_counts(url) == seeded_counts("small")
-    assert f"Legacy Unpuzzle API on http://127.0.0.1:{port}/api/v1" in result.stdout
+    assert f"The legacy target (legacy_flask:create_app) on http://127.0.0.1:{port}/api/v1" in result.stdout
     for account in accounts.DOCUMENTED:
         assert any(line.split()[:2] == [account.email, account.password] for line in result.stdout.splitlines())
     assert "Rate limits off" in result.stdout
@@ -202,16 +205,34 @@ def test_serve_legacy_leaves_a_seeded_database_alone(runner, db_url, served):
     assert served["app"].config["RATELIMIT_ENABLED"] is True
 
 
-def test_serve_legacy_defaults_to_the_embedded_sqlite_database(runner, tmp_path, monkeypatch, served):
-    import legacy_flask.config
-
-    default = tmp_path / "reports" / "legacy_flask.sqlite3"
-    monkeypatch.setattr(legacy_flask.config, "DEFAULT_DB", f"sqlite:///{default}")
-
-    result = runner.invoke(cli.main, ["serve", "legacy", "--port", str(free_port())])
+def test_serve_defaults_to_a_sqlite_file_in_a_run_folder_of_its_own(runner, tmp_path, served):
+    result = runner.invoke(cli.main, ["serve", "legacy", "--port", str(free_port())],
+                           env={"HARNESS_OUT": str(tmp_path / "reports"), "DATABASE_URL": None})
 
     assert result.exit_code == 0, result.output
-    assert row_counts(f"sqlite:///{default}") == seeded_counts("small")
+    (database,) = (tmp_path / "reports").glob("*/targets/legacy/database.sqlite3")
+    assert row_counts(f"sqlite:///{database}") == seeded_counts("small")
+
+
+def test_serve_candidate_serves_the_configured_candidate_migrated_and_seeded(runner, tmp_path, served):
+    """The candidate target as configured (the embedded default: reference_django, its prepare step migrating
+    the database): the same command serves either side."""
+    url = f"sqlite:///{tmp_path / 'candidate.sqlite3'}"
+
+    result = runner.invoke(cli.main, ["serve", "candidate", "--db", url, "--port", str(free_port())])
+
+    assert result.exit_code == 0, result.output
+    assert row_counts(url) == seeded_counts("small")
+    assert "The candidate target (reference_django.config.wsgi:application)" in result.stdout
+    assert callable(served["app"])
+
+
+def test_serve_refuses_an_external_url_target(runner, served):
+    result = runner.invoke(cli.main, ["serve", "candidate"], env={"HARNESS_CANDIDATE_URL": "http://127.0.0.1:9"})
+
+    assert result.exit_code == 2 and "is an external service (http://127.0.0.1:9): it is served already" in \
+        result.stderr
+    assert served == {}
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::", "example.com"])
@@ -402,7 +423,7 @@ def in_tmp(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("toml, args, env, reason", [
     ("sed = 3", [], {}, "sed (from harness.toml): unknown key; expected one of out, scale, seed, areas, json, "
-                        "legacy, candidate"),
+                        "accepted, legacy, candidate"),
     ("[legacy]\ndatabse_url = 'x'", [], {}, "legacy.databse_url (from harness.toml): unknown key; expected one of "
                                             "kind, app, factory,"),
     ("seed = 'zero'", [], {}, "seed = 'zero' (from harness.toml): expected a non-negative integer"),
@@ -570,12 +591,15 @@ def test_an_area_command_group_is_attached_when_used(runner, area_modules):
     assert (result.exit_code, result.stdout) == (0, "rows compared\n")
 
 
-def test_contract_subcommands_can_attach_to_the_group_defined_here(runner, area_modules):
-    area_modules("contract", "import click\nfrom harness.cli import contract\n\n@contract.command()\n"
-                             "@click.pass_obj\ndef coverage(options):\n"
-                             "    click.echo(f'{options.candidate} {options.json}')\n")
+def test_each_area_group_takes_the_common_options_for_its_subcommands(runner):
+    """Both real area groups (harness/contract/cli.py, harness/data/cli.py) carry the common options and
+    hand them to their subcommands; with no subcommand they run their area on the configured targets."""
+    from harness.contract.cli import contract
+    from harness.data.cli import data
 
-    result = runner.invoke(cli.main, ["contract", "--candidate", "http://127.0.0.1:8000", "--json", "coverage"])
-
-    assert result.exit_code == 0, result.output
-    assert result.stdout == "http://127.0.0.1:8000 True\n"
+    for group in (contract, data):
+        assert isinstance(group, click.Group) and group.invoke_without_command
+        assert {"--config", "--legacy", "--candidate", "--out", "--json"} <= {
+            option for param in group.params for option in param.opts}
+    assert cli.main.get_command(click.Context(cli.main), "contract") is contract
+    assert cli.main.get_command(click.Context(cli.main), "data") is data

@@ -1,0 +1,83 @@
+"""harness/contract/gate.py: the contract gate passes legacy against itself and catches each injected drift,
+naming the operation and the field (or check)."""
+from __future__ import annotations
+
+import pytest
+
+from harness.contract.gate import GateOptions, run_gate, to_result
+from harness.core.results import Severity
+from tests.harness.contract.conftest import blocking
+from tests.harness.contract.faults import FAULTS
+
+FAST = ("postman", "probes")
+
+
+def gate_result(make_legacy, candidate, options: GateOptions):
+    run = run_gate({"legacy": make_legacy("legacy"), "legacy-2": make_legacy("legacy-2"), "candidate": candidate},
+                   options)
+    return run, to_result(run, options)
+
+
+def test_legacy_against_itself_reports_nothing(make_legacy, tmp_path):
+    # The three request sources of breadth; states and edges are held to the same "nothing on a faithful pair" on
+    # the bundled pair (test_contract_command.py, test_edges.py, test_status_coverage.py).
+    options = GateOptions(sources=("postman", "probes", "schemathesis"), phases=("examples", "fuzzing", "stateful"),
+                          max_examples=2, candidate_conformance=False, accepted=tmp_path / "none.yaml")
+    run, result = gate_result(make_legacy, make_legacy("candidate"), options)
+    assert blocking(result) == [], [f.message for f in blocking(result)]
+    assert result.passed
+    assert run.sources["postman"] >= 61 and run.sources["probes"] == 140 and run.sources["schemathesis"] > 150
+    metrics = {(m.id, m.side): m.value for m in result.metrics}
+    assert metrics[("pairs_compared", "candidate")] == 2 * sum(run.sources.values())
+    assert metrics[("operations_exercised", "candidate")] == 70
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_each_injected_drift_is_caught_at_its_operation_and_field(fault, make_legacy, tmp_path):
+    inject, operation, field = FAULTS[fault]
+    options = GateOptions(sources=FAST, candidate_conformance=False, accepted=tmp_path / "none.yaml")
+    _, result = gate_result(make_legacy, inject(make_legacy("candidate")), options)
+    assert not result.passed
+    hits = [f for f in blocking(result) if operation in (f.operation or "")
+            and (f.evidence.get("field") == field or f.check == field)]
+    assert hits, [(f.operation, f.evidence.get("field"), f.check) for f in blocking(result)]
+
+
+def test_an_accepted_difference_passes_until_it_expires(make_legacy, tmp_path):
+    import datetime as dt
+
+    accepted = tmp_path / "accepted.yaml"
+    accepted.write_text("- area: contract\n  operation: 'P16 GET /api/v1/courses'\n  field: 'header:x-total-count'\n"
+                        "  reason: the client computes the total itself\n  expires: 2030-01-01\n")
+    inject = FAULTS["missing_header"][0]
+    options = GateOptions(sources=("probes",), candidate_conformance=False, accepted=accepted,
+                          today=dt.date(2029, 12, 31))
+    run, result = gate_result(make_legacy, inject(make_legacy("candidate")), options)
+    assert result.passed, [f.message for f in blocking(result)]
+    assert [f.severity for f in result.findings if f.check == "header_parity"] == [Severity.INFO]
+    options.today = dt.date(2030, 1, 2)
+    expired = to_result(run, options)
+    assert not expired.passed
+    assert {f.check for f in blocking(expired)} >= {"accepted_difference_expired", "header_parity"}
+
+
+def test_parallel_sides_and_the_background_comparison_find_what_the_inline_path_finds(make_legacy):
+    """Server sides answer in parallel and the comparison runs on its own thread (drained before reading)."""
+    from harness.contract.fanout import FanOut, OperationResolver, WsgiSide
+    from harness.contract.gate import _probe, filler, seeded_path_params
+    from harness.contract.noise import Analyzer
+    from harness.contract.routes import load_contract
+
+    contract = load_contract()
+    verdicts = []
+    for concurrent in (False, True):
+        analyzer = Analyzer("legacy", "candidate", "legacy-2")
+        fan = FanOut(WsgiSide("legacy", make_legacy(f"l{concurrent}")),
+                     [WsgiSide("legacy-2", make_legacy(f"n{concurrent}")),
+                      WsgiSide("candidate", FAULTS["removed_auth_check"][0](make_legacy(f"c{concurrent}")))],
+                     OperationResolver(contract["paths"]), analyzer, concurrent=concurrent)
+        _probe(fan, contract, filler(seeded_path_params()))
+        fan.close()
+        assert sum(analyzer.totals.values()) == fan.exchanges == 140
+        verdicts.append({(v.operation, v.field) for v in analyzer.verdicts() if analyzer.reported(v)})
+    assert verdicts[0] == verdicts[1] and ("P13 GET /api/v1/user/profile", "status") in verdicts[0]
