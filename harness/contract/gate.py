@@ -37,6 +37,8 @@ from .exchange import Exchange, Sent, curl, reply_evidence
 from .fanout import FanOut, HttpSide, OperationResolver, Side, WsgiSide, operation_label
 from .noise import DEFAULT_ABSOLUTE, DEFAULT_RELATIVE, Analyzer, FieldVerdict
 from .routes import RouteCoverage, coverage, documented, load_contract, probe_coverage
+from .tokens import TokenLedger
+from .tokens import findings as token_findings
 
 PRIMARY, NOISE, CANDIDATE = "legacy", "legacy-2", "candidate"
 #: The sides the result measures, in the order of its metrics and findings.
@@ -86,6 +88,8 @@ class GateRun:
     """Everything measured; `to_result` turns it into the area's result (harness/report renders that)."""
 
     analyzer: Analyzer
+    #: what the tokens each side minted say (a second sink of the fan-out)
+    tokens: TokenLedger = field(default_factory=TokenLedger)
     sources: Counter = field(default_factory=Counter)
     conformance: dict[str, ConformanceReport] = field(default_factory=dict)
     routes: dict[str, RouteCoverage] = field(default_factory=dict)
@@ -172,10 +176,15 @@ class SourceContext:
         analyzer = Analyzer(PRIMARY, CANDIDATE, NOISE if NOISE in targets else None, options.relative,
                             options.absolute)
         sides = {name: side_for(name, target) for name, target in targets.items()}
+        result = GateRun(analyzer)
+
+        def sink(exchange: Exchange, maps: dict[str, Any]) -> None:
+            analyzer(exchange, maps)
+            result.tokens(exchange, maps)
+
         fan = FanOut(sides[PRIMARY], [s for n, s in sides.items() if n != PRIMARY],
-                     OperationResolver(contract["paths"]), analyzer)
-        return cls(fan, sides, targets, contract, filler(seeded_path_params(options.seed)), options,
-                   GateRun(analyzer), say)
+                     OperationResolver(contract["paths"]), sink)
+        return cls(fan, sides, targets, contract, filler(seeded_path_params(options.seed)), options, result, say)
 
 
 def _postman_missing(ctx: SourceContext) -> Skip | None:
@@ -500,8 +509,14 @@ def conformance_cases(run_: GateRun, options: GateOptions, facts: Facts, side: s
 
 
 #: The checks on the whole run, then those applied to each side (`SIDES`), in the order of the result.
+def token_semantics(run_: GateRun, options: GateOptions, facts: Facts) -> Produced:
+    """What the tokens say (tokens.py): lifetimes against what the replies declare and against legacy's, claims."""
+    yield from token_findings(run_.tokens, PRIMARY, CANDIDATE)
+
+
 CHECKS: tuple[Callable[[GateRun, GateOptions, Facts], Produced], ...] = (
     cases_sent, parity, expired_acceptances, conformance_failures, route_drift, skipped_sources, postman_replay,
+    token_semantics,
 )
 SIDE_CHECKS: tuple[Callable[[GateRun, GateOptions, Facts, str], Produced], ...] = (
     status_coverage, documentation_coverage, conformance_cases,

@@ -129,6 +129,40 @@ def extra_route(app):
 
 
 #: fault -> (operation the finding must name, field or check it must name)
+def _resigned(app, change: Callable[[dict], None]):
+    """The access token of every login and refresh re-signed (with the app's own secret, so the candidate still
+    accepts it) after `change` edits its claims, in the body and in the cookie alike; nothing else changes."""
+    import jwt
+
+    secret = app.config["JWT_SECRET"]
+
+    def resign(token: str) -> str:
+        claims = jwt.decode(token, secret, algorithms=["HS256"])
+        change(claims)
+        return jwt.encode(claims, secret, algorithm="HS256")
+
+    def rewrite(environ, status, headers, body):
+        if environ["PATH_INFO"] not in ("/api/v1/auth/login", "/api/v1/auth/refresh") or not status.startswith("2"):
+            return status, headers, body
+        doc = json.loads(body)
+        old = doc["data"]["access_token"]
+        new = resign(old)
+        doc["data"]["access_token"] = new
+        headers = [(k, v.replace(old, new) if k.lower() == "set-cookie" else v) for k, v in headers]
+        return status, headers, json.dumps(doc).encode()
+    return ResponseRewriter(app, rewrite)
+
+
+def token_outlives_its_reply(app):
+    """The access token expires an hour later than `expires_in` and the cookie's Max-Age say."""
+    return _resigned(app, lambda claims: claims.update(exp=claims["exp"] + 3600))
+
+
+def token_extra_claim(app):
+    """The access token carries a claim legacy's does not."""
+    return _resigned(app, lambda claims: claims.update(scope="api"))
+
+
 FAULTS: dict[str, tuple[Callable, str, str]] = {
     "renamed_field": (renamed_field, "P13 GET /api/v1/user/profile", "body.data.email"),
     "changed_type": (changed_type, "P16 GET /api/v1/courses", "body.data.courses[*].enrollmentCount"),
@@ -140,6 +174,8 @@ FAULTS: dict[str, tuple[Callable, str, str]] = {
     "list_order": (list_order, "P16 GET /api/v1/courses", "body.data.courses"),
     "removed_auth_check": (removed_auth_check, "P13 GET /api/v1/user/profile", "status"),
     "extra_route": (extra_route, "GET /api/v1/debug/routes", "undocumented_route"),
+    "token_outlives_its_reply": (token_outlives_its_reply, "P2 POST /api/v1/auth/login", "token_declared"),
+    "token_extra_claim": (token_extra_claim, "P2 POST /api/v1/auth/login", "token_claims"),
 }
 
 
