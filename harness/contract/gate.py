@@ -479,6 +479,34 @@ def status_coverage(run_: GateRun, options: GateOptions, facts: Facts, side: str
                       evidence={"side": side, "status": status, "reason": reason})
 
 
+#: The sources whose requests are generated from the contract (not a recorded client flow).
+GENERATED = ("schemathesis",)
+
+
+def success_coverage(run_: GateRun, options: GateOptions, facts: Facts, side: str) -> Produced:
+    """How many documented operations the side answered with a 2xx at all, and through generated cases alone
+    (requests that reach a real object, not a 404 for an invented id); the operations generated cases never got a
+    2xx from, with the requests that reached one per source."""
+    by_operation: dict[str, Counter] = {}
+    for (who, operation, source), count in run_.analyzer.successes.items():
+        if who == side and not operation.startswith("unmatched") and "(trailing slash)" not in operation:
+            by_operation.setdefault(operation, Counter())[source] += count
+    documented_ops = {label for label, _ in facts.statuses}
+    reached = {op for op in by_operation if op in documented_ops}
+    generated = {op for op in reached if any(by_operation[op][source] for source in GENERATED)}
+    total = len(documented_ops) or 1
+    yield Metric("operations_reaching_2xx", side, len(reached), "operations", target=f"{total} documented")
+    yield Metric("operations_reaching_2xx_generated", side, round(100.0 * len(generated) / total, 1), "%",
+                 evidence="finding success_coverage")
+    missing = sorted(documented_ops - generated)
+    yield Finding(id=f"success-coverage:{side}", check="success_coverage", severity=Severity.INFO,
+                  message=f"{side}: {len(generated)} of {total} documented operations answered a 2xx to generated "
+                          f"cases ({len(reached)} to any source); {len(missing)} only to recorded flows or never",
+                  evidence={"side": side, "generated_sources": list(GENERATED),
+                            "by_operation": {op: dict(by_operation[op]) for op in sorted(by_operation)},
+                            "without_generated_2xx": missing})
+
+
 def documentation_coverage(run_: GateRun, options: GateOptions, facts: Facts, side: str) -> Produced:
     """The share of documented operations the side serves: routed, and answered with a documented non-5xx
     status (a route that only errors is reported, not credited)."""
@@ -519,7 +547,7 @@ CHECKS: tuple[Callable[[GateRun, GateOptions, Facts], Produced], ...] = (
     token_semantics,
 )
 SIDE_CHECKS: tuple[Callable[[GateRun, GateOptions, Facts, str], Produced], ...] = (
-    status_coverage, documentation_coverage, conformance_cases,
+    status_coverage, success_coverage, documentation_coverage, conformance_cases,
 )
 
 

@@ -67,6 +67,8 @@ class Analyzer:
     kinds: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     samples: dict[tuple[str, str], list[Sample]] = field(default_factory=lambda: defaultdict(list))
     statuses: dict[str, set[tuple[str, int]]] = field(default_factory=lambda: defaultdict(set))
+    #: (side, operation, source of cases) -> how many of its requests that side answered with a 2xx
+    successes: Counter = field(default_factory=Counter)
     pairs: int = 0
 
     def __call__(self, ex: Exchange, maps: dict[str, IdMap]) -> None:
@@ -75,6 +77,8 @@ class Analyzer:
         primary = ex.replies[self.primary]
         for side, reply in ex.replies.items():
             self.statuses[side].add((op, reply.status))
+            if 200 <= reply.status < 300:
+                self.successes[(side, op, ex.source.split(":", 1)[0])] += 1
         candidate = maps[self.candidate].untranslate(ex.replies[self.candidate])
         raw = compare(primary, candidate)
         self.pairs += 1

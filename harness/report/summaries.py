@@ -12,8 +12,8 @@ from harness.core.results import BLOCKING, AreaResult, Finding, Metric
 
 Summary = Callable[[AreaResult], list[str]]
 SHOWN_FAILURES = 50
-CONTRACT_FIGURES = ("operations_exercised", "status_codes_reached", "status_coverage", "documentation_coverage",
-                    "conformance_cases")
+CONTRACT_FIGURES = ("operations_exercised", "status_codes_reached", "status_coverage", "operations_reaching_2xx",
+                    "operations_reaching_2xx_generated", "documentation_coverage", "conformance_cases")
 
 
 def summary_lines(result: AreaResult) -> list[str]:

@@ -30,6 +30,21 @@ def test_legacy_against_itself_reports_nothing(make_legacy, tmp_path):
     metrics = {(m.id, m.side): m.value for m in result.metrics}
     assert metrics[("pairs_compared", "candidate")] == 2 * sum(run.sources.values())
     assert metrics[("operations_exercised", "candidate")] == 70
+    # what reached a real object: 2xx per operation, in all and through the generated (schemathesis) cases alone
+    assert 0 < metrics[("operations_reaching_2xx_generated", "candidate")] < 100
+    assert metrics[("operations_reaching_2xx", "candidate")] > 40
+    (coverage,) = [f for f in result.findings if f.id == "success-coverage:candidate"]
+    assert coverage.evidence["by_operation"]["P2 POST /api/v1/auth/login"]["postman"] > 0
+
+
+def test_probes_alone_reach_objects_but_no_generated_case_does(make_legacy, tmp_path):
+    options = GateOptions(sources=("probes",), candidate_conformance=False, accepted=tmp_path / "none.yaml")
+    _, result = gate_result(make_legacy, make_legacy("candidate"), options)
+    metrics = {(m.id, m.side): m.value for m in result.metrics}
+    assert metrics[("operations_reaching_2xx", "legacy")] > 0
+    assert metrics[("operations_reaching_2xx_generated", "legacy")] == 0.0
+    (coverage,) = [f for f in result.findings if f.id == "success-coverage:legacy"]
+    assert len(coverage.evidence["without_generated_2xx"]) == 70
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
