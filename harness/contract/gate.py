@@ -32,7 +32,16 @@ from harness.core.reviewed import Reviewed, expired_findings, for_area, load_rev
 from harness.http.compare import Difference
 
 from . import accepted as accepted_mod
-from .conformance import CONTRACT, PHASES, ConformanceReport, Identities, load_schema, narrowed, run
+from .conformance import (
+    CONTRACT,
+    PHASES,
+    ConformanceReport,
+    Identities,
+    load_schema,
+    narrowed,
+    reach_seeded_objects,
+    run,
+)
 from .exchange import Exchange, Sent, curl, reply_evidence
 from .fanout import FanOut, HttpSide, OperationResolver, Side, WsgiSide, operation_label
 from .noise import DEFAULT_ABSOLUTE, DEFAULT_RELATIVE, Analyzer, FieldVerdict
@@ -122,6 +131,22 @@ def seeded_path_params(seed: int = 0, scale: str = "small") -> dict[str, str]:
             "category": "videos", "filename": "probe-missing.mp4"}
 
 
+def generated_ids(seed: int = 0, scale: str = "small") -> dict[str, str]:
+    """Real rows for the generated cases to reach: those of the seed's second course (published, the first
+    instructor's), its first video, that video's quiz, its first section, the instructor's second media file and the
+    second student. Not the rows of `seeded_path_params`, which the probes, states and edges sources read and expect
+    as seeded: the generated cases may change or delete what they reach."""
+    from harness.seed import SCALES, Graph
+    from harness.seed.ids import seeded_uuid
+
+    g, course = Graph(SCALES[scale], seed), 1
+    video = g.video_index(course, 0)
+    return {"course_id": g.course_id(course), "video_id": seeded_uuid(seed, "videos", video),
+            "quiz_id": seeded_uuid(seed, "quizzes", video),
+            "section_id": seeded_uuid(seed, "course_sections", course * SCALES[scale].sections_per_course),
+            "media_file_id": seeded_uuid(seed, "media_files", 1), "user_id": g.user_id(g.student_user(1))}
+
+
 def _draft_course(seed: int = 0, scale: str = "small") -> str:
     """A course of the seed that stays a draft (the last one of the first instructor)."""
     from harness.seed import SCALES, Graph
@@ -152,6 +177,7 @@ def _schemathesis(app: Any, options: GateOptions) -> ConformanceReport:
     schema = load_schema(app, Identities(app), contract=options.contract, max_examples=options.max_examples,
                          seed=options.seed, phases=options.phases, stateful_steps=options.stateful_steps,
                          stateful_examples=options.stateful_examples, narrowed_checks=narrowed())
+    reach_seeded_objects(schema, generated_ids(options.seed))
     return run(schema)
 
 

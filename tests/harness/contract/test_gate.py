@@ -30,9 +30,10 @@ def test_legacy_against_itself_reports_nothing(make_legacy, tmp_path):
     metrics = {(m.id, m.side): m.value for m in result.metrics}
     assert metrics[("pairs_compared", "candidate")] == 2 * sum(run.sources.values())
     assert metrics[("operations_exercised", "candidate")] == 70
-    # what reached a real object: 2xx per operation, in all and through the generated (schemathesis) cases alone
-    assert 0 < metrics[("operations_reaching_2xx_generated", "candidate")] < 100
-    assert metrics[("operations_reaching_2xx", "candidate")] > 40
+    # what reached a real object: 2xx per operation, in all and through the generated (schemathesis) cases alone;
+    # with the seeded ids in their path parameters most generated cases reach one (27 of 70 operations without)
+    assert metrics[("operations_reaching_2xx_generated", "candidate")] >= 70
+    assert metrics[("operations_reaching_2xx", "candidate")] >= 68
     (coverage,) = [f for f in result.findings if f.id == "success-coverage:candidate"]
     assert coverage.evidence["by_operation"]["P2 POST /api/v1/auth/login"]["postman"] > 0
 
@@ -96,3 +97,33 @@ def test_parallel_sides_and_the_background_comparison_find_what_the_inline_path_
         assert sum(analyzer.totals.values()) == fan.exchanges == 140
         verdicts.append({(v.operation, v.field) for v in analyzer.verdicts() if analyzer.reported(v)})
     assert verdicts[0] == verdicts[1] and ("P13 GET /api/v1/user/profile", "status") in verdicts[0]
+
+
+def test_generated_cases_address_the_seeds_rows_and_keep_a_minority_of_invented_ids():
+    """reach_seeded_objects: three of four generated path parameters take a seeded id; the rows are not those the
+    other sources read (the generated cases may delete them)."""
+    from hypothesis import HealthCheck, given, settings
+
+    from harness.contract.conformance import reach_seeded_objects
+    from harness.contract.gate import generated_ids, seeded_path_params
+
+    ids = generated_ids()
+    assert set(ids.values()).isdisjoint(seeded_path_params().values())
+    registered = {}
+
+    class Schema:
+        def hook(self, function):
+            registered[function.__name__] = function
+
+    reach_seeded_objects(Schema(), ids)
+    strategy = registered["flatmap_path_parameters"](None, {"course_id": "invented", "other": "x"})
+    seen = []
+
+    @settings(max_examples=200, suppress_health_check=list(HealthCheck), database=None)
+    @given(strategy)
+    def draw(params):
+        seen.append(params)
+
+    draw()
+    seeded = sum(p["course_id"] == ids["course_id"] for p in seen)
+    assert {p["other"] for p in seen} == {"x"} and 0 < len(seen) - seeded < seeded
