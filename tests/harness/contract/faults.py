@@ -190,3 +190,27 @@ def _faulty_legacy(fault: str):
 
 
 renamed_field_app = _faulty_legacy("renamed_field")
+
+
+def csrf_not_required(app, path_suffix: str = "/review", method: str = "POST"):
+    """One cookie write no longer needs its CSRF header: the middleware supplies the right one when a cookie
+    session sends none (as a port that forgot the check on that view would accept the request)."""
+    import jwt
+
+    from legacy_flask.auth import tokens
+
+    def middleware(environ, start_response):
+        cookie = environ.get("HTTP_COOKIE", "")
+        if (environ["REQUEST_METHOD"] == method and environ["PATH_INFO"].endswith(path_suffix)
+                and "access_token=" in cookie and "HTTP_X_CSRF_TOKEN" not in environ):
+            token = cookie.split("access_token=", 1)[1].split(";", 1)[0]
+            try:
+                session = jwt.decode(token, app.config["JWT_SECRET"], algorithms=["HS256"])["sid"]
+                with app.app_context():
+                    environ["HTTP_X_CSRF_TOKEN"] = tokens.csrf_token(session)
+            except jwt.PyJWTError:
+                pass
+        return app(environ, start_response)
+
+    middleware.url_map = app.url_map  # route coverage still reads the wrapped app's routes
+    return middleware

@@ -143,3 +143,17 @@ def test_a_candidate_answering_only_errors_is_credited_with_no_coverage(kind, ma
     errored = {f.operation for f in blocking(result) if f.check == "route_errors"}
     assert "GET /api/v1/user/profile" in errored and len(errored) == 70
     assert not result.passed
+
+
+def test_a_cookie_write_that_no_longer_needs_its_csrf_header_is_caught(make_legacy, tmp_path):
+    """Issue 17's transport fault: the states source sends every guarded write as a cookie session without the
+    CSRF header, so a candidate that forgot the check on one view (P28) fails at that operation."""
+    from tests.harness.contract.faults import csrf_not_required
+
+    options = GateOptions(sources=("states",), candidate_conformance=False, accepted=tmp_path / "none.yaml")
+    run = run_gate({"legacy": make_legacy("legacy"), "legacy-2": make_legacy("legacy-2"),
+                    "candidate": csrf_not_required(make_legacy("candidate"))}, options)
+    result = to_result(run, options)
+    assert not result.passed
+    review = "P28 POST /api/v1/student/courses/{course_id}/review"
+    assert [f for f in blocking(result) if f.operation == review], [(f.operation, f.check) for f in blocking(result)]
