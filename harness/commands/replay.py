@@ -59,7 +59,7 @@ def replay(base_url: str, collection: Path, admin_email: str, admin_password: st
         except TimeoutError:
             raise TargetError(f"cannot reach {base}: no answer in time") from None
         except OSError as exc:
-            raise TargetError(f"cannot reach {base}: {_refusal(exc)}") from None
+            raise TargetError(f"cannot reach {base}: {exc}") from None
         except http.client.HTTPException as exc:
             raise TargetError(f"{base} broke the exchange: {exc.__class__.__name__}") from None
         click.echo(replay_json(report) if as_json else replay_text(report))
@@ -68,7 +68,3 @@ def replay(base_url: str, collection: Path, admin_email: str, admin_password: st
                 click.echo(f"reproduce {step.rid}: {step.curl}", err=True)
             raise SystemExit(EXIT_GATE_FAILED)
 
-
-def _refusal(exc: OSError) -> str:
-    """The reason a connection failed, as the system says it ("[Errno 111] Connection refused")."""
-    return str(exc) or type(exc).__name__

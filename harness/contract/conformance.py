@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from harness.core import paths
-from harness.http import WsgiSide, access_token, login_request
+from harness.http import WsgiSide, access_token, credentials, json_request, login_request
 from harness.seed import accounts
 
 CONTRACT, NARROWED = paths.OPENAPI, paths.NARROWED
@@ -43,21 +43,14 @@ class Identities:
 
     def __init__(self, app) -> None:
         self.app = app
+        self._side = WsgiSide("conformance", app)  # any WSGI callable: an app, the fan-out
         self._tokens: dict[str, str] = {}
         self._counter = itertools.count()
         self.logins = 0
         self.throwaways = 0
 
-    def _client(self):
-        """The app's own test client (Flask), else werkzeug's over any WSGI callable (Django, the fan-out)."""
-        if hasattr(self.app, "test_client"):
-            return self.app.test_client()
-        from werkzeug.test import Client
-
-        return Client(self.app)
-
     def _login(self, email: str, password: str) -> str:
-        reply = WsgiSide("conformance", self.app).send(login_request(email, password))
+        reply = self._side.send(login_request(email, password))
         token = access_token(reply)
         assert token, (email, reply.status, reply.json)
         self.logins += 1
@@ -72,8 +65,8 @@ class Identities:
         """Sign a new user up and log it in: a session (and account) a case may destroy."""
         n = next(self._counter)
         email, password = f"conformance-{n}@throwaway.test", "Throwaway123!"
-        resp = self._client().post("/api/v1/auth/signup", json={"email": email, "password": password})
-        assert resp.status_code == 201, (email, resp.status_code, resp.get_json())
+        reply = self._side.send(json_request("POST", "/api/v1/auth/signup", credentials(email, password)))
+        assert reply.status == 201, (email, reply.status, reply.json)
         self.throwaways += 1
         return self._login(email, password)
 
