@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from . import accounts
+from .edge import Edge
 from .factories import (
     POOL_SIZE,
     ChatRow,
@@ -89,6 +90,11 @@ class Graph:
         """The id of row `n` of a link-target table: the same as seeded_uuid(seed, table, n)."""
         return self._keys[table][n]
 
+    @property
+    def edge(self) -> Edge:
+        """The edge rows written after the regular ones (soft-deleted, NULL-heavy, longest, boundary values)."""
+        return Edge(self.seed, self.user_id(0))
+
     # -- users: admin, instructors, students, in that order -------------------------------
     @property
     def n_users(self) -> int:
@@ -163,7 +169,13 @@ class Graph:
         return [(s, [c for c in pub if c not in enrolled.get(s, set())][:3]) for s in range(min(self.n_students, 50))]
 
     def row_counts(self) -> dict[str, int]:
-        """How many rows build() yields per table, without building them (a progress bar's total)."""
+        """How many rows build() yields per table, without building the regular ones (a progress bar's total)."""
+        counts = self._regular_counts()
+        for table, rows in self.edge.rows().items():
+            counts[table] = counts.get(table, 0) + len(rows)
+        return counts
+
+    def _regular_counts(self) -> dict[str, int]:
         s = self.scale
         n_videos = self.n_courses * self.videos_per_course()
         n_media = self.n_instructors * s.media_per_instructor
@@ -203,6 +215,7 @@ def build(scale: Scale, seed: int, chunk: int = 5_000) -> Iterator[tuple[str, Ro
     yield from _learning(g)
     yield from _ai(g)
     yield from _activities(g)
+    yield from g.edge.rows().items()
 
 
 def _chunked(g: Graph, table: str, rows: Iterator[dict]) -> Iterator[tuple[str, Rows]]:

@@ -111,18 +111,20 @@ def _as_numeric(value):
 
 def _as_binary_json(value):
     # The JSON dumper serialises any value; a bare None would be SQL NULL, the INSERT path stores JSON null.
+    if isinstance(value, sa.sql.elements.Null):  # sa.null(): SQL NULL, as the INSERT path stores it
+        return None
     return Jsonb(None) if value is None else value
 
 
 def _as_text_json(value):
-    return json.dumps(value)
+    return None if isinstance(value, sa.sql.elements.Null) else json.dumps(value)
 
 
 class _CopyLoader:
     """COPY each chunk through psycopg 3 on the SQLAlchemy connection's own transaction.
 
     COPY bypasses SQLAlchemy's type processing, so values are prepared here the way an executemany
-    INSERT would store them: JSON None is JSON null, not SQL NULL. Binary format where every column
+    INSERT would store them: JSON None is JSON null, not SQL NULL (`sa.null()` is). Binary format where every column
     allows it (three times cheaper per row than text), text otherwise.
     """
 

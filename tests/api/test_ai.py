@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from harness.seed import accounts
+from harness.seed import accounts, planned_rows
 from legacy_flask.models import (
     AIChat,
     Course,
@@ -25,6 +25,7 @@ from tests.conftest import SUMMARY_KEYS, data, error, send
 AI = "/api/v1/ai"
 MESSAGE_KEYS = {"id", "role", "content", "timestamp"}  # + videoContext on user messages, + intent when known
 ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
+SEEDED_CHATS = planned_rows("small")["ai_chats"]
 UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 
@@ -67,7 +68,7 @@ def test_guards(anon, student, instructor2, db, seeded, method, template, body, 
         error(send(instructor2, method, path, body), 403, "FORBIDDEN")
     if method == "post":
         error(send(student, method, path, body, csrf=False), 403, "CSRF_INVALID")
-    assert len(chats(db)) == 2  # the seeded exchange only
+    assert len(chats(db)) == SEEDED_CHATS  # the seeded exchanges only
 
 
 @pytest.mark.parametrize("method,template,body,owner_only", [r for r in ROUTES if "{" in r[1]])
@@ -222,10 +223,10 @@ def test_chat_needs_access_to_the_video(request, db, seeded, who, course, video,
     resp = ask(request.getfixturevalue(who), seeded.video_ids(course)[video])
     if status == 403:
         error(resp, 403, "NOT_ENROLLED")
-        assert len(chats(db)) == 2
+        assert len(chats(db)) == SEEDED_CHATS
     else:
         data(resp)
-        assert len(chats(db)) == 3
+        assert len(chats(db)) == SEEDED_CHATS + 1
 
 
 def test_chat_validates_and_stores_nothing(student, db, seeded):
@@ -239,7 +240,7 @@ def test_chat_validates_and_stores_nothing(student, db, seeded):
         error(student.post(chat_path(seeded.video_ids(0)[1]), json=body), 400, "INVALID_REQUEST", field)
     error(student.post(chat_path(seeded.video_ids(0)[1]), data="{", content_type="application/json"),
           400, "INVALID_REQUEST")
-    assert len(chats(db)) == 2
+    assert len(chats(db)) == SEEDED_CHATS
 
 
 # --- P45 engagement --------------------------------------------------------------------------------------

@@ -38,11 +38,11 @@ def empty_url(db_url, tmp_path):
 
 @pytest.fixture
 def soft_deleted(db_url, run_sql, seeded) -> int:
-    """Two soft-deleted rows in the legacy database (the seed has none): a review and a course."""
+    """The soft-deleted rows of the legacy database: the seed's, a course and a review more."""
     run_sql(db_url, f"UPDATE courses SET is_deleted = TRUE, deleted_at = CURRENT_TIMESTAMP "
                     f"WHERE id = '{seeded.draft_course}'",
-            "UPDATE reviews SET is_deleted = TRUE WHERE id = (SELECT min(id) FROM reviews)")
-    return 2
+            "UPDATE reviews SET is_deleted = TRUE WHERE id = (SELECT min(id) FROM reviews WHERE NOT is_deleted)")
+    return take_census(db_url).soft_deleted
 
 
 def after_step(monkeypatch, name: str, fault) -> None:

@@ -55,11 +55,11 @@ def test_postgresql_and_sqlite_spellings_of_the_legacy_schema_agree(pg_template,
 
 SCHEMA_FAULTS = {
     "numeric scale change": (
-        {"postgresql": "ALTER TABLE courses ALTER COLUMN price TYPE numeric(10,3)",
+        {"postgresql": "ALTER TABLE courses ALTER COLUMN price TYPE numeric(11,3)",  # the seed's 99999999.99 fits
          "sqlite": rewrite_sqlite("courses", "price NUMERIC(10, 2) DEFAULT", "price NUMERIC(10, 3) DEFAULT")},
         "column_type", "courses", "price", "breaking"),
     "narrowed type": (
-        {"postgresql": "ALTER TABLE courses ALTER COLUMN title TYPE varchar(100)",
+        {"postgresql": "ALTER TABLE courses ALTER COLUMN title TYPE varchar(100) USING left(title, 100)",
          "sqlite": rewrite_sqlite("courses", "title VARCHAR(255) NOT NULL", "title VARCHAR(100) NOT NULL")},
         "column_type", "courses", "title", "breaking"),
     "nullability flipped to NULL": (
@@ -67,7 +67,8 @@ SCHEMA_FAULTS = {
          "sqlite": rewrite_sqlite("courses", "title VARCHAR(255) NOT NULL", "title VARCHAR(255)")},
         "column_nullable", "courses", "title", "risky"),
     "nullability flipped to NOT NULL": (
-        {"postgresql": "ALTER TABLE courses ALTER COLUMN thumbnail_url SET NOT NULL",
+        {"postgresql": ("UPDATE courses SET thumbnail_url = '' WHERE thumbnail_url IS NULL",
+                        "ALTER TABLE courses ALTER COLUMN thumbnail_url SET NOT NULL"),
          "sqlite": rewrite_sqlite("courses", "thumbnail_url TEXT,", "thumbnail_url TEXT NOT NULL,")},
         "column_nullable", "courses", "thumbnail_url", "breaking"),
     "missing index": (

@@ -13,8 +13,6 @@ import sqlalchemy as sa
 from harness.seed import SCALES, SeedError, accounts, build, planned_rows, seed_database
 from harness.seed.writer import SEED_TABLES, reflect
 
-SEEDED_TABLES = [t for t in SEED_TABLES if t not in ("user_permissions", "user_sessions")]  # left empty by design
-
 
 def _normalise(value):
     if isinstance(value, datetime):
@@ -67,7 +65,7 @@ def reference(tmp_path_factory) -> dict:
 # -- determinism ------------------------------------------------------------------------------------
 
 def test_reference_dump_holds_every_seeded_table(reference):
-    assert {t for t in SEED_TABLES if reference[t]} == set(SEEDED_TABLES)
+    assert {t for t in SEED_TABLES if reference[t]} == set(SEED_TABLES)
 
 
 def test_same_seed_gives_identical_rows_in_this_process_and_another(reference, tmp_path):
