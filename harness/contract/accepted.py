@@ -16,7 +16,7 @@ from harness.core.reviewed import MatchKeys, Reviewed, declare_match_keys
 
 AREA = "contract"
 #: The kinds of difference the comparison reports (harness/http/compare.py).
-KINDS = ("missing", "extra", "type", "value", "ordering", "status")
+KINDS = ("missing", "extra", "type", "value", "ordering", "members", "status")
 MATCH_KEYS = MatchKeys(required=("operation", "field"), optional=("kind",), choices={"kind": KINDS})
 declare_match_keys(AREA, MATCH_KEYS)
 

@@ -1,7 +1,7 @@
 """The contract area for `harness verify` and `harness contract`: the gate of gate.py on the run's targets.
 
 Settings (`[tool.harness.contract]` / harness.toml `[contract]`), all optional:
-    sources = ["postman", "probes", "schemathesis", "states", "edges"]
+    sources = ["postman", "probes", "schemathesis", "roundtrip", "personas", "states", "edges"]
     phases = ["examples", "coverage", "fuzzing", "stateful"]
     max_examples = 5    stateful_steps = 8    stateful_examples = 20    candidate_conformance = true
     relative_threshold = 20.0    absolute_threshold = 0.03   (Diffy's noise thresholds, percent)
@@ -80,11 +80,15 @@ def contract(run: Run, settings: Settings, targets: Targets) -> AreaResult:
     opts, raw = options_from(settings)
     noise, why_not = _noise_target(run, settings, raw)
     sides: dict[str, Any] = {gate.PRIMARY: _side(targets.legacy), gate.CANDIDATE: _side(targets.candidate)}
+    # each side's database, for the rows the traffic leaves (a side reached by URL may have none)
+    databases = {gate.PRIMARY: targets.legacy.database_url, gate.CANDIDATE: targets.candidate.database_url}
     with contextlib.ExitStack() as stack:
         if noise is not None:
             run.progress(f"{noise.name}: preparing the noise baseline")
             sides[gate.NOISE] = _side(stack.enter_context(started_target(noise)))
-        result_run = gate.run_gate(sides, opts, progress=run.progress)
+            databases[gate.NOISE] = noise.database_url
+        result_run = gate.run_gate(sides, opts, progress=run.progress,
+                                   databases={side: url for side, url in databases.items() if url})
     base_urls = {name: t.base_url for name, t in ((gate.PRIMARY, targets.legacy), (gate.CANDIDATE, targets.candidate))
                  if t.base_url}
     result = gate.to_result(result_run, opts, base_urls)

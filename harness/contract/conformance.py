@@ -140,10 +140,13 @@ def load_schema(app, identities: Identities, *, contract: Path = CONTRACT, opera
     return schema
 
 
-def reach_seeded_objects(schema, ids: Mapping[str, str], weight: int = 3) -> None:
+def reach_seeded_objects(schema, ids: Mapping[str, str], weight: int = 2,
+                         created: Callable[[str], list[str]] | None = None) -> None:
     """Most generated cases address objects that exist: each path parameter named in `ids` takes that seeded id in
-    `weight` cases out of `weight + 1`, and keeps the generated value in the rest (invented ids stay a minority, so
-    the 404 paths are still exercised)."""
+    `weight` cases out of `weight + 2`, an id the run created for it (`created(name)`: the objects earlier
+    requests made) in one, and keeps the generated value in the last (invented ids stay a minority, so the 404
+    paths are still exercised). Without created ids for any of the case's parameters, the seeded id takes that
+    share too."""
     import hypothesis.strategies as st
 
     def flatmap_path_parameters(context, path_parameters):
@@ -152,9 +155,16 @@ def reach_seeded_objects(schema, ids: Mapping[str, str], weight: int = 3) -> Non
         seeded = {name: ids.get(name, value) for name, value in path_parameters.items()}
         if seeded == path_parameters:
             return st.just(path_parameters)
-        return st.sampled_from([seeded] * weight + [path_parameters])
+        made = [{**seeded, name: value} for name in path_parameters for value in (created or _none)(name)]
+        fresh = st.sampled_from(made) if made else st.just(seeded)
+        shares = [st.just(seeded)] * weight + [fresh, st.just(path_parameters)]
+        return st.sampled_from(range(len(shares))).flatmap(shares.__getitem__)
 
     schema.hook(flatmap_path_parameters)
+
+
+def _none(_name: str) -> list[str]:
+    return []
 
 
 @dataclass(frozen=True)

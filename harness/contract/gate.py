@@ -7,6 +7,12 @@ are sent through the fan-out, so every request reaches legacy, legacy-2 and the 
 - `probes`: every operation once anonymously and once with a trailing slash (guards and the no-redirect rule);
 - `schemathesis`: every phase (examples, coverage, fuzzing, stateful links) of schemathesis 4 on the contract,
   which also checks the legacy side's conformance (the responses it sees are legacy's);
+- `roundtrip`: writes on objects it creates itself, each read back through every operation that shows it, state
+  transitions taken twice and undone, nullable fields written absent, null and empty, e-mails in other spellings:
+  roundtrip.py;
+- `personas`: every operation as each caller its guard tells apart (anonymous, the owner, another user of the
+  same role, an instructor who owns nothing, the admin), by Bearer and by cookie with and without the CSRF header,
+  on rows with an owner: personas.py;
 - `states`: the statuses that need a state or a setting (guards, 409s, 413s, ranges, the rate-limit pass): states.py;
 - `edges`: protocol edges no schema describes: edges.py.
 A source, or a part of one, that cannot run is a `Skip` with a typed `SkipReason`. The candidate's own
@@ -20,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -32,6 +38,7 @@ from harness.core.reviewed import Reviewed, expired_findings, for_area, load_rev
 from harness.http.compare import Difference
 
 from . import accepted as accepted_mod
+from .callers import identify, seeded_accounts
 from .conformance import (
     CONTRACT,
     PHASES,
@@ -42,12 +49,14 @@ from .conformance import (
     reach_seeded_objects,
     run,
 )
+from .created import CreatedIds
 from .exchange import Exchange, Sent, curl, reply_evidence
 from .fanout import FanOut, HttpSide, OperationResolver, Side, WsgiSide, operation_label
 from .noise import DEFAULT_ABSOLUTE, DEFAULT_RELATIVE, Analyzer, FieldVerdict
 from .routes import RouteCoverage, coverage, documented, load_contract, probe_coverage
 from .tokens import TokenLedger
 from .tokens import findings as token_findings
+from .writes import WriteLedger
 
 PRIMARY, NOISE, CANDIDATE = "legacy", "legacy-2", "candidate"
 #: The sides the result measures, in the order of its metrics and findings.
@@ -63,6 +72,7 @@ class SkipReason(Enum):
     MISSING_INPUT = "its input file does not exist"
     NOT_APPLICABLE_TO_URL_TARGET = "a side is reached by URL"
     NO_SETTINGS_MAPPING = "a side's settings cannot be switched"
+    REFUSED_BY_LEGACY = "legacy refused a request the source builds on"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +90,7 @@ class GateOptions:
     contract: Path = CONTRACT
     accepted: Path = ACCEPTED
     postman: Path | None = POSTMAN
-    sources: tuple[str, ...] = ("postman", "probes", "schemathesis", "states", "edges")
+    sources: tuple[str, ...] = ("postman", "probes", "schemathesis", "roundtrip", "personas", "states", "edges")
     phases: tuple[str, ...] = PHASES
     max_examples: int = 5
     stateful_steps: int = 8
@@ -99,6 +109,12 @@ class GateRun:
     analyzer: Analyzer
     #: what the tokens each side minted say (a second sink of the fan-out)
     tokens: TokenLedger = field(default_factory=TokenLedger)
+    #: the ids the run's requests created, by path parameter (a third sink; generated cases draw on them)
+    created: CreatedIds = field(default_factory=lambda: CreatedIds(PRIMARY))
+    #: every write exchange legacy answered with a 2xx, and the ids it named (a sink too: writes.py)
+    writes: WriteLedger = field(default_factory=WriteLedger)
+    #: what the checks registered for after the traffic (harness/core/traffic.py) found once the sources ran
+    after_traffic: list[Finding | Metric] = field(default_factory=list)
     sources: Counter = field(default_factory=Counter)
     conformance: dict[str, ConformanceReport] = field(default_factory=dict)
     routes: dict[str, RouteCoverage] = field(default_factory=dict)
@@ -173,11 +189,12 @@ def _probe(fan: FanOut, contract: dict[str, Any], fill: Callable[[str], str]) ->
         fan.send(Sent(method, path + "/", list(headers), body))
 
 
-def _schemathesis(app: Any, options: GateOptions) -> ConformanceReport:
+def _schemathesis(app: Any, options: GateOptions, created: Callable[[str], list[str]] | None = None
+                  ) -> ConformanceReport:
     schema = load_schema(app, Identities(app), contract=options.contract, max_examples=options.max_examples,
                          seed=options.seed, phases=options.phases, stateful_steps=options.stateful_steps,
                          stateful_examples=options.stateful_examples, narrowed_checks=narrowed())
-    reach_seeded_objects(schema, generated_ids(options.seed))
+    reach_seeded_objects(schema, generated_ids(options.seed), created=created)
     return run(schema)
 
 
@@ -200,13 +217,15 @@ class SourceContext:
     def of(cls, targets: dict[str, Any], options: GateOptions, say: Callable[[str], None]) -> SourceContext:
         contract = load_contract(options.contract)
         analyzer = Analyzer(PRIMARY, CANDIDATE, NOISE if NOISE in targets else None, options.relative,
-                            options.absolute)
+                            options.absolute, caller=identify(seeded_accounts(options.seed)))
         sides = {name: side_for(name, target) for name, target in targets.items()}
         result = GateRun(analyzer)
 
         def sink(exchange: Exchange, maps: dict[str, Any]) -> None:
             analyzer(exchange, maps)
             result.tokens(exchange, maps)
+            result.created(exchange, maps)
+            result.writes(exchange, maps)
 
         fan = FanOut(sides[PRIMARY], [s for n, s in sides.items() if n != PRIMARY],
                      OperationResolver(contract["paths"]), sink)
@@ -235,7 +254,7 @@ def _probes(ctx: SourceContext) -> None:
 
 
 def _schemathesis_cases(ctx: SourceContext) -> None:
-    ctx.result.conformance[PRIMARY] = _schemathesis(ctx.fan, ctx.options)
+    ctx.result.conformance[PRIMARY] = _schemathesis(ctx.fan, ctx.options, created=ctx.result.created.pool)
 
 
 def _states(ctx: SourceContext) -> list[Skip]:
@@ -244,6 +263,22 @@ def _states(ctx: SourceContext) -> list[Skip]:
     params = seeded_path_params(ctx.options.seed)
     params["draft_course_id"] = _draft_course(ctx.options.seed)
     return states.drive(ctx.fan.send, ctx.targets, ctx.contract, ctx.fill, params, ctx.say)
+
+
+def _roundtrip(ctx: SourceContext) -> list[Skip]:
+    """Writes read back on the source's own objects (roundtrip.py), the instructor made by the seeded admin."""
+    from harness.seed import accounts
+
+    from . import roundtrip
+
+    return roundtrip.run(ctx.fan.send, (accounts.ADMIN.email, accounts.ADMIN.password))
+
+
+def _personas(ctx: SourceContext) -> None:
+    """Every operation as each caller its guard tells apart, by each transport (personas.py)."""
+    from . import personas
+
+    personas.drive(ctx.fan.send, ctx.contract, ctx.options.seed)
 
 
 def _edges(ctx: SourceContext) -> None:
@@ -272,6 +307,8 @@ SOURCES: dict[str, Source] = {
     "postman": Source(_postman, skip=_postman_missing),
     "probes": Source(_probes),
     "schemathesis": Source(_schemathesis_cases),
+    "roundtrip": Source(_roundtrip),
+    "personas": Source(_personas),
     "states": Source(_states),
     "edges": Source(_edges),
 }
@@ -309,9 +346,31 @@ def _route_coverage(ctx: SourceContext, name: str) -> RouteCoverage:
     return probe() if isinstance(target, str) else coverage(name, target, ctx.contract, probe=probe)
 
 
-def run_gate(targets: dict[str, Any], options: GateOptions, progress: Callable[[str], None] | None = None) -> GateRun:
+def _after_traffic(ctx: SourceContext, databases: Mapping[str, str]) -> list[Finding | Metric]:
+    """Every check an area registered for after the traffic (harness/core/traffic.py; the data area's compares the
+    rows the writes left), on the sides' databases: nothing without legacy's and the candidate's."""
+    from harness.core.areas import discover_areas
+    from harness.core.traffic import Traffic, traffic_checks
+
+    if PRIMARY not in databases or CANDIDATE not in databases:
+        return []
+    discover_areas()  # the areas register their checks when imported
+    traffic = Traffic({side: url for side, url in databases.items() if side in ctx.sides},
+                      {side: idmap.to_primary for side, idmap in ctx.fan.maps.items()}, ctx.result.writes,
+                      PRIMARY, CANDIDATE, NOISE)
+    produced: list[Finding | Metric] = []
+    for name, check in traffic_checks().items():
+        ctx.say(f"contract: {name.replace('_', ' ')}")
+        produced += check(traffic)
+    return produced
+
+
+def run_gate(targets: dict[str, Any], options: GateOptions, progress: Callable[[str], None] | None = None, *,
+             databases: Mapping[str, str] | None = None) -> GateRun:
     """`targets`: {"legacy", "legacy-2", "candidate"} -> an in-process WSGI app or a base URL. "legacy-2" (the
-    noise side: legacy again, on its own copy of the seed) may be absent; then every difference counts."""
+    noise side: legacy again, on its own copy of the seed) may be absent; then every difference counts.
+    `databases`: side -> its database URL; with legacy's and the candidate's, the rows the traffic left are
+    compared too (`_after_traffic`; legacy-2's, when given, is the noise baseline)."""
     unknown = set(options.sources) - set(SOURCES)
     if unknown:
         raise ValueError(f"unknown case source(s) {', '.join(sorted(unknown))}; known: {', '.join(SOURCES)}")
@@ -322,6 +381,8 @@ def run_gate(targets: dict[str, Any], options: GateOptions, progress: Callable[[
                        for name in SOURCES if name not in options.sources]
     for name in options.sources:
         _send_source(ctx, name)
+    # before the candidate's own conformance run, which writes to the candidate's database alone
+    result.after_traffic = _after_traffic(ctx, databases or {})
     not_run = _candidate_conformance(ctx)
     if not_run is not None:
         result.not_run.append(not_run)
@@ -334,8 +395,18 @@ def run_gate(targets: dict[str, Any], options: GateOptions, progress: Callable[[
 
 # --- the result --------------------------------------------------------------------------------------------
 
-def _check_name(field_name: str) -> str:
+def _refused(status: Any) -> bool:
+    return status in (401, 403, 404)
+
+
+def _check_name(v: FieldVerdict) -> str:
+    """`access_parity` when one side refused (401, 403, 404) what the other served (a 2xx): a guard differs."""
+    field_name = v.field
     if field_name == "status":
+        diff = v.samples[0].difference if v.samples else None
+        served = diff is not None and any(isinstance(s, int) and 200 <= s < 300 for s in (diff.primary, diff.other))
+        if served and (_refused(diff.primary) or _refused(diff.other)):
+            return "access_parity"
         return "status_parity"
     if field_name.startswith("header:"):
         return "header_parity"
@@ -350,7 +421,7 @@ def _evidence(v: FieldVerdict, base_urls: dict[str, str]) -> tuple[dict[str, Any
     diff: Difference = sample.difference
     legacy_curl = curl(ex.sent[PRIMARY], base_urls.get(PRIMARY, WSGI_BASE))
     candidate_curl = curl(ex.sent[CANDIDATE], base_urls.get(CANDIDATE, WSGI_BASE))
-    evidence = {"field": v.field, "kinds": list(v.kinds), "candidate_differences": v.raw,
+    evidence = {"field": v.field, "kinds": list(v.kinds), "candidate_differences": v.raw, "callers": v.callers,
                 "legacy_noise": v.noise, "exchanges": v.total, "source": ex.source,
                 "example": {"field": sample.field, "kind": diff.kind, "legacy": diff.primary, "candidate": diff.other},
                 "request": {"legacy": legacy_curl, "candidate": candidate_curl},
@@ -396,11 +467,20 @@ def _parity_finding(facts: Facts, v: FieldVerdict, entry: Reviewed | None) -> Fi
     evidence, reproduce = _evidence(v, facts.base_urls)
     if entry is not None:
         evidence["accepted"] = {"reason": entry.reason, "expires": entry.expires.isoformat()}
-    return Finding(id=f"parity:{v.operation}:{v.field}", check=_check_name(v.field),
+    return Finding(id=f"parity:{v.operation}:{v.field}", check=_check_name(v),
                    severity=Severity.HIGH if entry is None else Severity.INFO, operation=v.operation,
                    reproduce=reproduce, evidence=evidence,
                    message=(f"candidate differs from legacy at {v.field} ({'/'.join(v.kinds)}) in {v.raw} of {v.total} "
-                            f"exchanges; legacy against itself: {v.noise}"))
+                            f"exchanges{_sent_by(v.callers)}; legacy against itself: {v.noise}"))
+
+
+def _sent_by(callers: dict[str, int], shown: int = 3) -> str:
+    """", sent by student · bearer (2), instructor · cookie+csrf (1)": the callers that showed a difference."""
+    if not callers:
+        return ""
+    top = sorted(callers.items(), key=lambda item: (-item[1], item[0]))
+    more = f" and {len(top) - shown} more" if len(top) > shown else ""
+    return ", sent by " + ", ".join(f"{who} ({n})" for who, n in top[:shown]) + more
 
 
 def cases_sent(run_: GateRun, options: GateOptions, facts: Facts) -> Produced:
@@ -568,9 +648,15 @@ def token_semantics(run_: GateRun, options: GateOptions, facts: Facts) -> Produc
     yield from token_findings(run_.tokens, PRIMARY, CANDIDATE)
 
 
+def after_traffic(run_: GateRun, options: GateOptions, facts: Facts) -> Produced:
+    """What the checks registered for after the traffic found (the data area's `rows_after_traffic`: a row only on
+    one side, or a column that differs beyond legacy's own noise, named with the last write that touched it)."""
+    yield from run_.after_traffic
+
+
 CHECKS: tuple[Callable[[GateRun, GateOptions, Facts], Produced], ...] = (
     cases_sent, parity, expired_acceptances, conformance_failures, route_drift, skipped_sources, postman_replay,
-    token_semantics,
+    token_semantics, after_traffic,
 )
 SIDE_CHECKS: tuple[Callable[[GateRun, GateOptions, Facts, str], Produced], ...] = (
     status_coverage, success_coverage, documentation_coverage, conformance_cases,

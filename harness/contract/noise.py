@@ -12,12 +12,13 @@ differs on the candidate pair only.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness.http.compare import Difference, compare, general
 
-from .exchange import Exchange
+from .exchange import Exchange, Sent
 from .idmap import IdMap
 
 DEFAULT_RELATIVE = 20.0
@@ -40,6 +41,8 @@ class FieldVerdict:
     noise: int
     total: int
     samples: list[Sample]
+    #: who sent the exchanges where the candidate differed ("student2 · bearer" -> how many)
+    callers: dict[str, int] = field(default_factory=dict)
 
     @property
     def absolute(self) -> float:
@@ -70,6 +73,9 @@ class Analyzer:
     #: (side, operation, source of cases) -> how many of its requests that side answered with a 2xx
     successes: Counter = field(default_factory=Counter)
     pairs: int = 0
+    #: names the caller of a request (callers.py); None: callers are not told apart
+    caller: Callable[[Sent], str] | None = None
+    callers: dict[tuple[str, str], Counter] = field(default_factory=lambda: defaultdict(Counter))
 
     def __call__(self, ex: Exchange, maps: dict[str, IdMap]) -> None:
         op = ex.operation
@@ -90,6 +96,8 @@ class Analyzer:
                 continue
             seen.add(key)
             self.raw[key] += 1
+            if self.caller is not None:
+                self.callers[key][self.caller(ex.sent[self.primary])] += 1
             if len(self.samples[key]) < self.max_samples:
                 self.samples[key].append(Sample(ex, name, diff))
         if self.noise_side is not None:
@@ -104,7 +112,7 @@ class Analyzer:
         for key, raw in sorted(self.raw.items()):
             op, name = key
             out.append(FieldVerdict(op, name, tuple(sorted(self.kinds[key])), raw, self.noise.get(key, 0),
-                                    self.totals[op], list(self.samples[key])))
+                                    self.totals[op], list(self.samples[key]), dict(self.callers.get(key, {}))))
         return out
 
     def reported(self, verdict: FieldVerdict) -> bool:

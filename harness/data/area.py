@@ -15,6 +15,9 @@ migrations) by definition, then every table's rows by primary key. Settings (`[d
                      with the candidate's env. A candidate with neither is not a Django project the harness can
                      drive: the migration paths are skipped with an info finding saying so (never run against
                      some other project's migrations).
+    crosswrite = true   crosswrite_database_url = "postgresql://…/shared"   (the blue-green cross-write, an area of
+                     its own after the contract area: crosswrite_area.py; a SQLite file in the run folder when
+                     legacy is SQLite, otherwise give a scratch database both apps may share)
 Declared as `DATA_SETTINGS` (core's parsers); a relative path is relative to the settings file's folder.
 """
 from __future__ import annotations
@@ -37,6 +40,8 @@ if TYPE_CHECKING:
 
     from .migrate import DjangoCommands
 
+# registered when imported (discovery imports area.py only): the rows-after-traffic check, the data-crosswrite area
+from . import after_traffic, crosswrite_area  # noqa: F401
 from .allowlist import apply_allowlist, load_allowlist
 from .report import to_area_result
 from .rows import diff_rows
@@ -50,6 +55,8 @@ DATA_SETTINGS = AreaKeys("data", (
     Key("migrate", boolean, True),
     Key("migrate_database_url", literal_database_url),
     Key("migrate_manage", command),
+    Key("crosswrite", boolean, True),
+    Key("crosswrite_database_url", literal_database_url),
 ))
 
 

@@ -4,7 +4,8 @@ Fields: `status`; `header:<name>` for the headers a client reads (content type, 
 control, pagination, rate limits, retry-after); `cookie:<name>` (value) and `cookie:<name>.<attribute>`
 (max-age, path, domain, secure, httponly, samesite); `body` paths such as `body.data.courses[0].id`. Kinds:
 `status`, `missing` (only the primary has it), `extra` (only the other has it), `type`, `value`, `ordering`
-(a list with the same members in another order). JSON bodies are diffed with deepdiff.
+(a list with the same members in another order), `members` (a list of resources, objects with an `id`, that holds
+other ones: the ids only one side has). JSON bodies are diffed with deepdiff.
 """
 from __future__ import annotations
 
@@ -97,16 +98,62 @@ def _canon(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def _reorder(a: Any, b: Any, path: str, found: dict[str, Difference]) -> Any:
-    """b with every list that only differs from a's in order put in a's order; each such list is recorded."""
+def _ids(items: list[Any]) -> list[Any] | None:
+    """The `id` of every entry, when each is an object with an `id` of its own (a list of resources)."""
+    ids = [x.get("id") if isinstance(x, dict) else None for x in items]
+    valid = all(isinstance(i, str | int) and not isinstance(i, bool) for i in ids)
+    return ids if ids and valid and len(set(ids)) == len(ids) else None
+
+
+def _common(first: list[Any], second: list[Any]) -> list[Any]:
+    """The entries of `first` that `second` holds too, in `first`'s order."""
+    held = set(second)
+    return [i for i in first if i in held]
+
+
+def _align_resources(a: list[Any], b: list[Any], path: str, found: dict[str, Difference]) -> tuple[list, list] | None:
+    """Two lists of resources matched by `id`: one `ordering` difference when the same resources come in another
+    order, one `members` difference (ids only the primary has, ids only the other has) when they are not the same
+    ones; either way the resources both hold are then compared with each other, not position by position."""
+    ids_a, ids_b = _ids(a), _ids(b)
+    if ids_a is None or ids_b is None or ids_a == ids_b:
+        return None
+    shared_a, shared_b = _common(ids_a, ids_b), _common(ids_b, ids_a)
+    if len(shared_a) < max(len(ids_a), len(ids_b)):
+        kept = set(shared_a)
+        found[path] = Difference("members", [i for i in ids_a if i not in kept][:10],
+                                 [i for i in ids_b if i not in kept][:10])
+    if shared_a != shared_b:
+        found.setdefault(path, Difference("ordering", shared_a[:10], shared_b[:10]))
+    by_id_a, by_id_b = dict(zip(ids_a, a, strict=True)), dict(zip(ids_b, b, strict=True))
+    return [by_id_a[i] for i in shared_a], [by_id_b[i] for i in shared_a]
+
+
+def _permuted(a: list[Any], b: list[Any]) -> bool:
+    """The same entries (as JSON) in another order."""
+    return len(a) == len(b) and a != b and sorted(map(_canon, a)) == sorted(map(_canon, b))
+
+
+def _align_lists(a: list[Any], b: list[Any], path: str, found: dict[str, Difference]) -> tuple[list, list]:
+    if _permuted(a, b):
+        found[path] = Difference("ordering", [_canon(x)[:80] for x in a[:5]], [_canon(x)[:80] for x in b[:5]])
+        return a, list(a)
+    a, b = _align_resources(a, b, path, found) or (a, b)
+    pairs = [_align(x, y, f"{path}[{i}]", found) for i, (x, y) in enumerate(zip(a, b, strict=False))]
+    return [p[0] for p in pairs] + a[len(pairs):], [p[1] for p in pairs] + b[len(pairs):]
+
+
+def _align(a: Any, b: Any, path: str, found: dict[str, Difference]) -> tuple[Any, Any]:
+    """a and b with every list that differs from the other's only in order, or in which resources it holds, put
+    in the primary's order and cut to what both hold; each such list is recorded once (`ordering`, `members`),
+    so a reordered list is one difference, not one per field of every entry."""
     if isinstance(a, dict) and isinstance(b, dict):
-        return {k: (_reorder(a[k], v, f"{path}.{k}", found) if k in a else v) for k, v in b.items()}
+        pairs = {k: _align(a[k], b[k], f"{path}.{k}", found) for k in a.keys() & b.keys()}
+        return ({k: pairs[k][0] if k in pairs else v for k, v in a.items()},
+                {k: pairs[k][1] if k in pairs else v for k, v in b.items()})
     if isinstance(a, list) and isinstance(b, list):
-        if len(a) == len(b) and a != b and sorted(map(_canon, a)) == sorted(map(_canon, b)):
-            found[path] = Difference("ordering", [_canon(x)[:80] for x in a[:5]], [_canon(x)[:80] for x in b[:5]])
-            return list(a)
-        return [_reorder(a[i], y, f"{path}[{i}]", found) if i < len(a) else y for i, y in enumerate(b)]
-    return b
+        return _align_lists(a, b, path, found)
+    return a, b
 
 
 def _presence(a: Any, b: Any) -> str:
@@ -171,9 +218,10 @@ def _compare_raw(primary: Reply, other: Reply, ja: Any, jb: Any) -> dict[str, Di
 
 
 def _compare_json(ja: Any, jb: Any) -> dict[str, Difference]:
-    """Two JSON documents, field by field: reordered lists first (as `ordering`), then deepdiff's report."""
+    """Two JSON documents, field by field: reordered lists and lists of other resources first (as `ordering` and
+    `members`), then deepdiff's report on what remains."""
     found: dict[str, Difference] = {}
-    jb = _reorder(ja, jb, "body", found)
+    ja, jb = _align(ja, jb, "body", found)
     dd = DeepDiff(ja, jb, verbose_level=2, ignore_order=False, ignore_numeric_type_changes=False)
     for key in _REMOVED:
         found.update({field_path(path): Difference("missing", value, None) for path, value in dd.get(key, {}).items()})
@@ -203,10 +251,15 @@ def _moment(value: Any):
     return parsed if parsed.tzinfo else None
 
 
+_FRACTION = re.compile(r"\.\d+")
+
+
 def _same_moment(a: Any, b: Any, tolerance: float = TIME_TOLERANCE_S) -> bool:
-    """Both values are timestamps with a zone, in the same format, within `tolerance` seconds of each other."""
+    """Both values are timestamps with a zone, in the same format, within `tolerance` seconds of each other. The
+    fraction of a second does not make a format: ISO 8601 writers (Python's isoformat among them) leave it out
+    when it is zero, so "…:21.984466Z" and "…:22Z" are the same format, one moment apart."""
     ma, mb = _moment(a), _moment(b)
-    if ma is None or mb is None or len(a) != len(b) or a[-1:] != b[-1:]:
+    if ma is None or mb is None or len(_FRACTION.sub("", a)) != len(_FRACTION.sub("", b)) or a[-1:] != b[-1:]:
         return False
     return abs((ma - mb).total_seconds()) <= tolerance
 

@@ -155,7 +155,7 @@ class VideoProgressApi(ApiView):
                                             last_position=body.get("lastPosition"),
                                             playback_speed=body.get("playbackSpeed"))
         return ok({"videoId": ctx.video.id, "watchedSeconds": vp.watch_time, "lastPosition": vp.last_position,
-                   "playbackSpeed": float(vp.playback_speed), "percentComplete": vp.completion_percentage,
+                   "playbackSpeed": float(vp.playback_speed), "percentComplete": float(vp.completion_percentage),
                    "completed": vp.completed})
 
 

@@ -44,6 +44,13 @@ def make_legacy(seeded_file, tmp_path):
 
 
 @pytest.fixture
+def database_of(tmp_path):
+    """`database_of(name)`: the database URL of the app `make_legacy(name)` made (of `django_candidate` for
+    "candidate")."""
+    return lambda name: f"sqlite:///{tmp_path / f'{name}.sqlite3'}"
+
+
+@pytest.fixture
 def django_candidate(seeded_file, tmp_path):
     """The bundled candidate (reference_django) in-process on its own copy of the seed: its WSGI handler."""
     from tests.apps import DjangoApp

@@ -214,3 +214,35 @@ def csrf_not_required(app, path_suffix: str = "/review", method: str = "POST"):
 
     middleware.url_map = app.url_map  # route coverage still reads the wrapped app's routes
     return middleware
+
+
+
+def ownership_removed(app, path_prefix: str = "/api/v1/media/media/", method: str = "GET"):
+    """One read no longer checks who owns the row: where the app refuses a signed-in caller with 403, the
+    middleware answers what the admin (who passes every owner check) is answered, as a port that forgot the
+    owner check on that view would."""
+    from harness.http import WsgiSide, login
+    from harness.seed import accounts
+
+    admin: dict[str, str | None] = {}
+
+    def as_admin(environ: Environ) -> Environ:
+        if "token" not in admin:
+            admin["token"] = login(WsgiSide("fault", app).send, accounts.ADMIN.email, accounts.ADMIN.password)
+        out = {k: v for k, v in environ.items() if k not in ("HTTP_COOKIE", "HTTP_X_CSRF_TOKEN")}
+        out["HTTP_AUTHORIZATION"] = f"Bearer {admin['token']}"
+        return out
+
+    def middleware(environ, start_response):
+        if environ["REQUEST_METHOD"] != method or not environ["PATH_INFO"].startswith(path_prefix):
+            return app(environ, start_response)
+        captured: dict[str, Any] = {}
+        chunks = app(environ, lambda status, headers, exc_info=None: captured.update(status=status, headers=headers))
+        body = b"".join(chunks)
+        if captured["status"].startswith("403"):
+            return app(as_admin(environ), start_response)
+        start_response(captured["status"], captured["headers"])
+        return [body]
+
+    middleware.url_map = app.url_map  # route coverage still reads the wrapped app's routes
+    return middleware

@@ -99,31 +99,75 @@ def test_parallel_sides_and_the_background_comparison_find_what_the_inline_path_
     assert verdicts[0] == verdicts[1] and ("P13 GET /api/v1/user/profile", "status") in verdicts[0]
 
 
-def test_generated_cases_address_the_seeds_rows_and_keep_a_minority_of_invented_ids():
-    """reach_seeded_objects: three of four generated path parameters take a seeded id; the rows are not those the
-    other sources read (the generated cases may delete them)."""
+def _draws(ids, created=None, n=300):
     from hypothesis import HealthCheck, given, settings
 
     from harness.contract.conformance import reach_seeded_objects
-    from harness.contract.gate import generated_ids, seeded_path_params
 
-    ids = generated_ids()
-    assert set(ids.values()).isdisjoint(seeded_path_params().values())
     registered = {}
 
     class Schema:
         def hook(self, function):
             registered[function.__name__] = function
 
-    reach_seeded_objects(Schema(), ids)
+    reach_seeded_objects(Schema(), ids, created=created)
     strategy = registered["flatmap_path_parameters"](None, {"course_id": "invented", "other": "x"})
     seen = []
 
-    @settings(max_examples=200, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=n, suppress_health_check=list(HealthCheck), database=None)
     @given(strategy)
     def draw(params):
         seen.append(params)
 
     draw()
+    return seen
+
+
+def test_generated_cases_address_the_seeds_rows_and_keep_a_minority_of_invented_ids():
+    """reach_seeded_objects: most generated path parameters take a seeded id; the rows are not those the other
+    sources read (the generated cases may delete them)."""
+    from harness.contract.gate import generated_ids, seeded_path_params
+
+    ids = generated_ids()
+    assert set(ids.values()).isdisjoint(seeded_path_params().values())
+    seen = _draws(ids)
     seeded = sum(p["course_id"] == ids["course_id"] for p in seen)
     assert {p["other"] for p in seen} == {"x"} and 0 < len(seen) - seeded < seeded
+
+
+def test_generated_cases_also_address_what_the_run_created():
+    from harness.contract.created import CreatedIds
+    from harness.contract.exchange import Exchange, Reply
+    from harness.contract.gate import generated_ids
+
+    created = CreatedIds("legacy")
+    for n, operation in enumerate(("P31 POST /api/v1/instructor/courses", "P16 GET /api/v1/courses")):
+        ex = Exchange(n, operation, "postman")
+        made = f"00000000-0000-4000-8000-00000000000{n}"
+        ex.replies = {"legacy": Reply(201, [("Content-Type", "application/json")],
+                                      f'{{"data": {{"id": "{made}"}}}}'.encode())}
+        created(ex, {})
+    assert created.pool("course_id") == ["00000000-0000-4000-8000-000000000000"]  # a listing creates nothing
+    ids = generated_ids()
+    seen = [p["course_id"] for p in _draws(ids, created.pool)]
+    shares = {value: seen.count(value) / len(seen) for value in set(seen)}
+    assert set(shares) == {ids["course_id"], "00000000-0000-4000-8000-000000000000", "invented"}
+    assert shares["invented"] < 0.4 and shares[ids["course_id"]] > shares["invented"]
+
+
+def test_a_listing_in_another_order_is_one_ordering_finding_not_one_per_field(make_legacy, tmp_path):
+    """Entries reordered (as ties sorted the other way round would be) and one title changed on top: the listing is
+    reported once for its order and once for the changed field, however many fields its entries have."""
+    from tests.harness.contract.faults import ResponseRewriter, _json_edit
+
+    def edit(doc):
+        courses = doc["data"]["courses"]
+        courses.reverse()
+        if courses:
+            courses[0]["title"] += " (edited)"
+    candidate = ResponseRewriter(make_legacy("candidate"), _json_edit("/api/v1/courses", "GET", edit))
+    options = GateOptions(sources=("probes",), candidate_conformance=False, accepted=tmp_path / "none.yaml")
+    _, result = gate_result(make_legacy, candidate, options)
+    listing = sorted((f.evidence["field"], tuple(f.evidence["kinds"])) for f in blocking(result)
+                     if f.operation == "P16 GET /api/v1/courses")
+    assert listing == [("body.data.courses", ("ordering",)), ("body.data.courses[*].title", ("value",))]

@@ -41,7 +41,8 @@ def test_identical_replies_have_no_difference():
         (lambda b: b["data"].update(count="2"), "body.data.count", "type"),
         (lambda b: b["data"].update(count=3), "body.data.count", "value"),
         (lambda b: b["data"]["courses"].reverse(), "body.data.courses", "ordering"),
-        (lambda b: b["data"]["courses"].pop(), "body.data.courses[1]", "missing"),
+        (lambda b: b["data"]["courses"].pop(), "body.data.courses", "members"),
+        (lambda b: b["data"]["user"]["roles"].append({"name": "admin"}), "body.data.user.roles[1]", "extra"),
     ],
 )
 def test_each_kind_of_body_change_is_named_at_its_field(mutate, field, kind):
@@ -49,6 +50,39 @@ def test_each_kind_of_body_change_is_named_at_its_field(mutate, field, kind):
     mutate(other)
     diffs = compare(reply(BASE), reply(other))
     assert field in diffs and diffs[field].kind == kind, diffs
+
+
+def _courses(n: int, updated: str = "2026-01-01T00:00:00Z") -> list[dict]:
+    return [{"id": f"c{i}", "title": f"Course {i}", "rating": 4.5, "updatedAt": updated, "tags": [f"t{i}"]}
+            for i in range(n)]
+
+
+def test_a_list_of_resources_in_another_order_is_one_ordering_difference_whatever_else_differs():
+    # ties ordered the other way round, and one field of one resource changed on top: one `ordering` at the list
+    # and the changed field at its own resource's path (not one difference per field of every misplaced entry)
+    legacy = {"data": {"courses": _courses(8)}}
+    candidate = {"data": {"courses": list(reversed(_courses(8)))}}
+    candidate["data"]["courses"][0]["title"] = "Renamed"  # the resource c7
+    diffs = compare(reply(legacy), reply(candidate))
+    assert diffs["body.data.courses"].kind == "ordering"
+    assert set(diffs) == {"body.data.courses", "body.data.courses[7].title"}, sorted(diffs)
+    assert diffs["body.data.courses[7].title"].other == "Renamed"
+
+
+def test_a_page_holding_other_resources_is_one_members_difference_naming_them():
+    legacy = {"data": {"courses": _courses(5)}}
+    candidate = {"data": {"courses": _courses(4) + [{**_courses(6)[5]}]}}
+    diffs = compare(reply(legacy), reply(candidate))
+    assert set(diffs) == {"body.data.courses"}, sorted(diffs)
+    assert diffs["body.data.courses"].kind == "members"
+    assert (diffs["body.data.courses"].primary, diffs["body.data.courses"].other) == (["c4"], ["c5"])
+
+
+def test_lists_of_resources_that_agree_compare_position_by_position():
+    same = {"data": {"courses": _courses(3)}}
+    changed = {"data": {"courses": _courses(3, updated="2026-05-01T00:00:00Z")}}
+    diffs = compare(reply(same), reply(changed))
+    assert set(diffs) == {f"body.data.courses[{i}].updatedAt" for i in range(3)}
 
 
 def test_status_and_headers_are_compared():
@@ -93,6 +127,8 @@ def test_spacing_and_key_order_are_not_differences():
     [
         ("2026-11-26T10:45:01.123456Z", "2026-11-26T10:45:03.000001Z", True),  # stamped a moment apart
         ("20261126T104559Z", "20261126T104600Z", True),  # AWS basic format across a second
+        ("2026-11-26T10:45:21.984466Z", "2026-11-26T10:45:22Z", True),  # a zero fraction is left out, not a format
+        ("2026-11-26T10:45:21.984466Z", "2026-11-26T10:45:22", False),  # but a zone dropped is one
         ("2026-11-26T10:45:01Z", "2026-11-26T11:45:01Z", False),  # an hour: a real change
         ("2026-11-26T10:45:01Z", "2026-11-26T10:45:01+00:00", False),  # another format: a client may notice
         ("2026-11-26", "2026-11-27", False),  # dates are values
