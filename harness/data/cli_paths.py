@@ -37,15 +37,16 @@ from harness.core.command import (
     settings_for,
     terminal_progress,
 )
-from harness.core.config import Settings, TargetSettings
-from harness.core.errors import ConfigError, TargetError
+from harness.core.config import Settings
+from harness.core.errors import ConfigError
 from harness.core.runs import Run
 from harness.report.terminal import checks_text
 
 from .migrate import PATHS, DjangoCommands, check_runnable
+from .shared_db import adopting, on_database
 
 if TYPE_CHECKING:
-    from harness.core.targets import Target
+    pass
 
 
 def _django_options(f: Callable) -> Callable:
@@ -149,50 +150,9 @@ def cross_write_command(options: CommonOptions | None, db: str, adopt: bool, adm
         if admin_email:
             check_options.admin_email, check_options.admin_password = admin_email, admin_password or ""
         commands = _commands(settings, run, manage, settings_module)
-        shared = _on_database(settings, db, str(run.out_dir / "uploads"))
-        with open_targets(run, shared, before_prepare=_adopting(db, settings, commands if adopt else None)) as targets:
+        shared = on_database(settings, db, str(run.out_dir / "uploads"))
+        with open_targets(run, shared, before_prepare=adopting(db, settings, commands if adopt else None)) as targets:
             report = check_cross_write(targets.legacy.wsgi_app, targets.candidate.wsgi_app, db, check_options)
         code = finish_result(run, report.to_area_result(targets.describe()), as_json=settings.json,
                              text=lambda result: checks_text(result, "Cross-write"))
     raise SystemExit(code)
-
-
-def _on_database(settings: Settings, db: str, uploads: str) -> Settings:
-    """Both targets pointed at the shared database and one upload folder (as in the blue-green window), not
-    seeded by the targets (the database is seeded once, when empty, before the candidate adopts it)."""
-    def moved(target: TargetSettings) -> TargetSettings:
-        app_config = {**target.app_config, **({"UPLOAD_ROOT": uploads} if "UPLOAD_ROOT" in target.app_config
-                                               else {})}
-        env = {**target.env, **({"UPLOAD_ROOT": uploads} if "UPLOAD_ROOT" in target.env else {})}
-        return dataclasses.replace(target, database_url=db, app_config=app_config, env=env, seed=False)
-
-    return dataclasses.replace(settings, legacy=moved(settings.legacy), candidate=moved(settings.candidate))
-
-
-def _adopting(db: str, settings: Settings, commands: DjangoCommands | None) -> Callable[[Target], None]:
-    """Before the candidate is prepared: the shared database seeded if it holds no rows yet (the journey needs
-    the seed's admin), then adopted by the candidate's migrations (`migrate --fake-initial`)."""
-    def before_prepare(target: Target) -> None:
-        if target.name != "candidate":
-            return
-        _seed_if_empty(db, settings)
-        if commands is None:
-            return
-        from .migrate import run_step
-
-        step = run_step("fake-initial", commands.fake_initial(), db, commands)
-        if not step.ok:
-            raise TargetError(f"candidate: `{shlex.join(step.argv)}` exited with {step.returncode}: "
-                              f"{step.output.splitlines()[-1] if step.output else 'no output'}")
-
-    return before_prepare
-
-
-def _seed_if_empty(db: str, settings: Settings) -> None:
-    from harness.seed import SeedError, holds_rows, seed_database
-
-    try:
-        if not holds_rows(db):
-            seed_database(db, scale=settings.scale, seed=settings.seed)
-    except SeedError as exc:
-        raise ConfigError(f"--legacy-db: {exc}") from None

@@ -48,7 +48,7 @@ COUNTED_BY = {"cross_write_read": "crosswrite_read_differences", "cross_write_ro
 def data_crosswrite(run: Run, settings: Settings, targets: Targets) -> AreaResult:
     """The journey of crosswrite.py through both apps on the scratch database, its reviewed exceptions applied."""
     from .area import DATA_SETTINGS, candidate_commands, reviewed_entries
-    from .cli_paths import _adopting, _on_database
+    from .shared_db import adopting, on_database
 
     clock = time.perf_counter()
     raw = settings.area_settings(DATA_SETTINGS)
@@ -60,11 +60,11 @@ def data_crosswrite(run: Run, settings: Settings, targets: Targets) -> AreaResul
                           f"again on the scratch database (run `harness data cross-write` where it is deployed)")
     shared = scratch_database(run, raw["crosswrite_database_url"], targets.legacy.database_url or "")
     commands, _why = candidate_commands(targets.candidate, raw["migrate_manage"])
-    moved = _on_database(settings, shared, str(run.out_dir / FOLDER / "uploads"))
+    moved = on_database(settings, shared, str(run.out_dir / FOLDER / "uploads"))
     moved = dataclasses.replace(moved, candidate=own_process(moved.candidate), legacy=own_process(moved.legacy))
     here = dataclasses.replace(run, out_dir=run.out_dir / FOLDER)
     run.progress("data-crosswrite: both apps on one database")
-    with open_targets(here, moved, before_prepare=_adopting(shared, moved, commands)) as pair:
+    with open_targets(here, moved, before_prepare=adopting(shared, moved, commands)) as pair:
         report = check_cross_write(pair.legacy.wsgi_app, pair.candidate.wsgi_app, shared,
                                    CrossWriteOptions(progress=run.progress))
         result = report.to_area_result(pair.describe())
