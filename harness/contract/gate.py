@@ -422,6 +422,7 @@ def _evidence(v: FieldVerdict, base_urls: dict[str, str]) -> tuple[dict[str, Any
     legacy_curl = curl(ex.sent[PRIMARY], base_urls.get(PRIMARY, WSGI_BASE))
     candidate_curl = curl(ex.sent[CANDIDATE], base_urls.get(CANDIDATE, WSGI_BASE))
     evidence = {"field": v.field, "kinds": list(v.kinds), "candidate_differences": v.raw, "callers": v.callers,
+                "consequences": v.consequences,
                 "legacy_noise": v.noise, "exchanges": v.total, "source": ex.source,
                 "example": {"field": sample.field, "kind": diff.kind, "legacy": diff.primary, "candidate": diff.other},
                 "request": {"legacy": legacy_curl, "candidate": candidate_curl},
@@ -471,7 +472,17 @@ def _parity_finding(facts: Facts, v: FieldVerdict, entry: Reviewed | None) -> Fi
                    severity=Severity.HIGH if entry is None else Severity.INFO, operation=v.operation,
                    reproduce=reproduce, evidence=evidence,
                    message=(f"candidate differs from legacy at {v.field} ({'/'.join(v.kinds)}) in {v.raw} of {v.total} "
-                            f"exchanges{_sent_by(v.callers)}; legacy against itself: {v.noise}"))
+                            f"exchanges{_sent_by(v.callers)}; legacy against itself: {v.noise}"
+                            f"{_with_it(v.consequences)}"))
+
+
+def _with_it(consequences: list[str], shown: int = 4) -> str:
+    """"; with it, 3 fields that differ only there: body.data, body.error, cookie:access_token"."""
+    if not consequences:
+        return ""
+    more = f" and {len(consequences) - shown} more" if len(consequences) > shown else ""
+    return (f"; with it, {len(consequences)} field(s) that differ only there: "
+            f"{', '.join(consequences[:shown])}{more}")
 
 
 def _sent_by(callers: dict[str, int], shown: int = 3) -> str:
@@ -490,10 +501,25 @@ def cases_sent(run_: GateRun, options: GateOptions, facts: Facts) -> Produced:
         yield Metric(f"cases_sent.{source}", "both", count, "requests")
 
 
+def fold_into_status(verdicts: list[FieldVerdict]) -> list[FieldVerdict]:
+    """A field of an operation that differs only in exchanges where the status differs too is a consequence of the
+    status (a refused request answers another envelope, sets no cookie): named in the status's finding
+    (`consequences`), not a finding of its own. A field that also differs where the statuses agree stays one."""
+    status = {v.operation: v for v in verdicts if v.field == "status"}
+    kept = []
+    for v in verdicts:
+        cause = status.get(v.operation)
+        if cause is not None and v is not cause and v.exchanges and v.exchanges <= cause.exchanges:
+            cause.consequences.append(v.field)
+        else:
+            kept.append(v)
+    return kept
+
+
 def parity(run_: GateRun, options: GateOptions, facts: Facts) -> Produced:
     """Each field where the candidate differs from legacy beyond legacy's own noise; one a live reviewed
     exception covers is informational (and listed in `run_.accepted_hits`)."""
-    reported = list(filter(run_.analyzer.reported, run_.analyzer.verdicts()))
+    reported = fold_into_status(list(filter(run_.analyzer.reported, run_.analyzer.verdicts())))
     reviewed = split(reported, facts.entries, _covers, today=options.today)
     run_.accepted_hits += reviewed.accepted
     accepted = {id(v): entry for v, entry in reviewed.accepted}

@@ -43,6 +43,10 @@ class FieldVerdict:
     samples: list[Sample]
     #: who sent the exchanges where the candidate differed ("student2 · bearer" -> how many)
     callers: dict[str, int] = field(default_factory=dict)
+    #: the exchanges (by sequence number) where the candidate differed here
+    exchanges: frozenset[int] = frozenset()
+    #: the fields that differed only where this status did (gate.parity folds them in)
+    consequences: list[str] = field(default_factory=list)
 
     @property
     def absolute(self) -> float:
@@ -76,6 +80,7 @@ class Analyzer:
     #: names the caller of a request (callers.py); None: callers are not told apart
     caller: Callable[[Sent], str] | None = None
     callers: dict[tuple[str, str], Counter] = field(default_factory=lambda: defaultdict(Counter))
+    seqs: dict[tuple[str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
 
     def __call__(self, ex: Exchange, maps: dict[str, IdMap]) -> None:
         op = ex.operation
@@ -96,6 +101,7 @@ class Analyzer:
                 continue
             seen.add(key)
             self.raw[key] += 1
+            self.seqs[key].add(ex.seq)
             if self.caller is not None:
                 self.callers[key][self.caller(ex.sent[self.primary])] += 1
             if len(self.samples[key]) < self.max_samples:
@@ -112,7 +118,8 @@ class Analyzer:
         for key, raw in sorted(self.raw.items()):
             op, name = key
             out.append(FieldVerdict(op, name, tuple(sorted(self.kinds[key])), raw, self.noise.get(key, 0),
-                                    self.totals[op], list(self.samples[key]), dict(self.callers.get(key, {}))))
+                                    self.totals[op], list(self.samples[key]), dict(self.callers.get(key, {})),
+                                    frozenset(self.seqs.get(key, ()))))
         return out
 
     def reported(self, verdict: FieldVerdict) -> bool:

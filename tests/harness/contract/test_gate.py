@@ -171,3 +171,26 @@ def test_a_listing_in_another_order_is_one_ordering_finding_not_one_per_field(ma
     listing = sorted((f.evidence["field"], tuple(f.evidence["kinds"])) for f in blocking(result)
                      if f.operation == "P16 GET /api/v1/courses")
     assert listing == [("body.data.courses", ("ordering",)), ("body.data.courses[*].title", ("value",))]
+
+
+def test_what_differs_only_because_the_status_does_is_one_finding_at_the_status(make_legacy, tmp_path):
+    """An anonymous profile read served instead of refused: the status, and with it the envelope, differ; one
+    finding names the status and the fields that follow from it."""
+    options = GateOptions(sources=("probes",), candidate_conformance=False, accepted=tmp_path / "none.yaml")
+    _, result = gate_result(make_legacy, FAULTS["removed_auth_check"][0](make_legacy("candidate")), options)
+    (profile,) = [f for f in blocking(result) if f.operation == "P13 GET /api/v1/user/profile"]
+    assert profile.check == "access_parity" and profile.evidence["field"] == "status"
+    assert {"body.error", "body.data", "body.ok"} <= set(profile.evidence["consequences"])
+    assert "differ only there" in profile.message
+
+
+def test_a_field_that_also_differs_where_the_status_agrees_stays_a_finding_of_its_own():
+    from harness.contract.gate import fold_into_status
+    from harness.contract.noise import FieldVerdict
+
+    def verdict(field, seqs):
+        return FieldVerdict("P1 POST /x", field, ("value",), len(seqs), 0, 10, [], exchanges=frozenset(seqs))
+
+    status, envelope, renamed = verdict("status", {1, 2}), verdict("body.error", {1, 2}), verdict("body.id", {2, 3})
+    assert fold_into_status([status, envelope, renamed]) == [status, renamed]
+    assert status.consequences == ["body.error"]
