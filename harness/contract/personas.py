@@ -165,11 +165,17 @@ class PersonaDriver:
             if account is None:
                 self.callers[name] = ANONYMOUS
                 continue
-            reply = self.send(login_request(account.email, account.password))
-            data = json_at(reply.json, "data") if reply.status == 200 else None
-            if isinstance(data, dict):
-                self.callers[name] = Caller(name, data.get("access_token"), data.get("csrf_token"),
-                                            data.get("session_id"))
+            self._log_in(name, account.email, account.password)
+
+    def _log_in(self, name: str, email: str, password: str) -> Caller | None:
+        """Log in through the fan-out and keep the caller under `name` (None: the login was refused)."""
+        reply = self.send(login_request(email, password))
+        data = json_at(reply.json, "data") if reply.status == 200 else None
+        if not isinstance(data, dict):
+            return None
+        caller = self.callers[name] = Caller(name, data.get("access_token"), data.get("csrf_token"),
+                                             data.get("session_id"))
+        return caller
 
     def request(self, op: Operation, caller: Caller, transport: Transport) -> Sent:
         path = "/" + "/".join(self.ids.get(part[1:-1], part) if part.startswith("{") else part
@@ -192,13 +198,7 @@ class PersonaDriver:
         n = sum(1 for name in self.callers if name.startswith("signed-up"))
         email, password = f"persona-{n}@throwaway.test", "Throwaway123!"
         self.send(json_request("POST", "/api/v1/auth/signup", {"email": email, "password": password}))
-        reply = self.send(login_request(email, password))
-        data = json_at(reply.json, "data") if reply.status == 200 else None
-        if not isinstance(data, dict):
-            return None
-        caller = self.callers[f"signed-up {n}"] = Caller(f"signed-up {n}", data.get("access_token"),
-                                                         data.get("csrf_token"), data.get("session_id"))
-        return caller
+        return self._log_in(f"signed-up {n}", email, password)
 
     def own_account(self, op: Operation) -> None:
         """A write on the caller's own session or account, by Bearer and by cookie with the CSRF header, each as a
