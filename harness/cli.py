@@ -30,7 +30,7 @@ from harness.core.errors import ConfigError
 #: area that does not exist yet, or does not import, never breaks the other commands. The module defines a click
 #: group named after the area, with the common options; without a subcommand it runs the area on the configured
 #: targets.
-AREA_COMMANDS = {"contract": "harness.contract.cli", "data": "harness.data.cli"}
+AREA_COMMANDS = {"contract": "harness.contract.cli", "data": "harness.data.cli", "load": "harness.load.cli"}
 
 
 class HarnessGroup(click.Group):

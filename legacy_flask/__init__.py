@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import db, errors
+from . import db, errors, server_timing
 from .api import Api
 from .config import load_settings
 from .extensions import socketio
@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import bucket, sockets, tasks
 
     bucket.mount(app)
+    server_timing.install(app)  # off unless SERVER_TIMING; inside Socket.IO's middleware, outside the rest
 
     tasks.init_celery(app)
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=[],

@@ -59,6 +59,8 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://localhost:5000"),
         # Celery runs tasks in-process unless a broker is configured.
         "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL") or None,
+        # The W3C Server-Timing header on every response (app, db time and statements): server_timing.py.
+        "SERVER_TIMING": _env_bool("SERVER_TIMING", False),
         "APP_VERSION": "1.0.0",
         "TESTING": False,
     }

@@ -90,3 +90,10 @@ def test_the_import_checker_sees_relative_and_absolute_imports(tmp_path):
     module = HARNESS / "data" / "cli.py"
     names = imported_modules(module)
     assert "harness.core.command" in names and "harness.data.allowlist" in names
+
+
+def test_only_the_modules_locust_loads_import_locust_or_gevent():
+    """gevent monkey-patches the process that imports it: the harness process must never import locust."""
+    importers = sorted(path.relative_to(ROOT).as_posix() for path in harness_modules()
+                       if any(name.split(".")[0] in ("locust", "gevent") for name in imported_modules(path)))
+    assert importers == ["harness/load/calibration_locustfile.py", "harness/load/recorder.py"]

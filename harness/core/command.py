@@ -115,16 +115,20 @@ def settings_for(options: CommonOptions, *, out: Path | None = None, as_json: bo
 
 
 def run_area_command(options: CommonOptions, names: tuple[str, ...],
-                     before: Callable[[list[Any]], None] | None = None) -> int:
+                     before: Callable[[list[Any]], None] | None = None,
+                     adjust: Callable[[Settings], Settings] | None = None) -> int:
     """An area's command without a subcommand: those areas on both configured targets, as `harness verify`
     runs them (a run folder, every result and report file in it, the verdict); returns the exit code.
-    `before(results)` prints first (the area's summary), on the terminal only."""
+    `before(results)` prints first (the area's summary), on the terminal only; `adjust(settings)` applies the
+    command's own options (`harness load --profile`) to the loaded settings."""
     from harness import report
 
     from .areas import discover_areas, registered_areas, run_areas
 
     with harness_errors():
         settings = options.settings()
+        if adjust is not None:
+            settings = adjust(settings)
         discover_areas()
         areas = [area for area in registered_areas() if area.name in names]
         if len(areas) != len(names):

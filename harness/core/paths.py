@@ -5,6 +5,7 @@
     SHARED       the shared reference material beside the checkout (`../shared`), or HARNESS_SHARED
     LEGACY_API   SHARED/legacy-api: API.md, SCHEMA.md and the real clients' Postman collection
     ADVISORIES   SHARED/advisories: the offline snapshot of the PyPA advisory database
+    SCENARIOS    scenarios/: the locust journeys, the load profiles and the load gates
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[2]
 CONTRACTS = PROJECT / "contracts"
+SCENARIOS = PROJECT / "scenarios"
 SHARED = Path(os.environ.get("HARNESS_SHARED") or PROJECT.parent / "shared")
 LEGACY_API = SHARED / "legacy-api"
 ADVISORIES = SHARED / "advisories"
@@ -24,3 +26,6 @@ NARROWED = CONTRACTS / "narrowed-checks.yaml"
 API_MD = LEGACY_API / "API.md"
 SCHEMA_MD = LEGACY_API / "SCHEMA.md"
 POSTMAN = LEGACY_API / "unpuzzle-postman-collection.json"
+LOCUSTFILE = SCENARIOS / "locustfile.py"
+LOAD_PROFILES = SCENARIOS / "profiles.toml"
+LOAD_GATES = SCENARIOS / "gates.toml"

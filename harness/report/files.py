@@ -15,6 +15,7 @@ import click
 from harness.core.results import AreaResult, ReportsError
 
 from .junit import area_junit
+from .load import write_load_files
 from .markdown import area_markdown
 from .terminal import run_passed, verdict_json, verdict_text
 
@@ -27,6 +28,8 @@ AREA_FILES: tuple[tuple[str, Callable[[AreaResult], str]], ...] = (
     ("junit.xml", area_junit),
     ("md", area_markdown),
 )
+#: An area's evidence files beyond those (written into the run folder from its result).
+AREA_EXTRAS: dict[str, Callable[[Path, AreaResult], list[Path]]] = {"load": write_load_files}
 
 
 def write_reports(run_dir: Path, results: list[AreaResult]) -> list[Path]:
@@ -41,6 +44,13 @@ def write_reports(run_dir: Path, results: list[AreaResult]) -> list[Path]:
                 raise ReportsError(f"cannot write {path}: {exc.strerror or exc} (give --out a writable folder)") \
                     from None
             written.append(path)
+        extra = AREA_EXTRAS.get(result.area)
+        if extra is not None:
+            try:
+                written += extra(run_dir, result)
+            except OSError as exc:
+                raise ReportsError(f"cannot write the {result.area} evidence in {run_dir}: {exc.strerror or exc}") \
+                    from None
     return written
 
 

@@ -100,4 +100,10 @@ def data_summary(result: AreaResult) -> list[str]:
     return lines + _failure_lines(blocking)
 
 
-SUMMARIES: dict[str, Summary] = {"contract": contract_summary, "data": data_summary}
+def _load_summary(result: AreaResult) -> list[str]:
+    from .load import load_summary
+
+    return load_summary(result)
+
+
+SUMMARIES: dict[str, Summary] = {"contract": contract_summary, "data": data_summary, "load": _load_summary}

@@ -21,9 +21,13 @@ def database_from_url(url: str, *, conn_max_age: int = 0) -> dict[str, Any]:
         if not path or path == ":memory:":
             raise DatabaseUrlError("DATABASE_URL: an in-memory SQLite database cannot be shared; give a file path")
         # Django turns FK enforcement on for SQLite itself; WAL and a busy timeout let the
-        # threaded dev server and a second app (the blue-green window) share the file.
+        # threaded dev server and a second app (the blue-green window) share the file. IMMEDIATE
+        # transactions take the write lock when they begin, so concurrent writers wait their turn
+        # (the busy timeout) instead of failing at once with "database is locked" when a deferred
+        # transaction that has already read tries to write.
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": path,
-                "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 5}}
+                "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 5,
+                            "transaction_mode": "IMMEDIATE"}}
     if engine in {"postgresql", "postgres", "pgsql"}:
         parts = urlsplit("postgresql://" + rest)
         options = {k: v[-1] for k, v in parse_qs(parts.query).items()}

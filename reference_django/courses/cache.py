@@ -12,7 +12,8 @@ never meet entries of its previous life.
   course detail, which embeds the summary and its instructor's counters.
 - `invalidate_course(course_id)`: that course's detail only (its videos, quiz points, sections).
 
-Hits and misses are counted in the cache too (`cache_stats()`), for the cache-hit-ratio metric.
+Hits and misses are counted in the cache too (`cache_stats()`), for the cache-hit-ratio metric, and
+per request inside `counting_lookups()` (the Server-Timing header, common/server_timing.py).
 A broken cache never fails a request: it reads as a miss and the answer comes from the database.
 """
 from __future__ import annotations
@@ -21,7 +22,9 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Literal, TypeVar
 
 from django.conf import settings
@@ -99,6 +102,21 @@ def _count(key: str) -> None:
             cache.incr(key)
 
 
+#: This request's [hits, misses] while `counting_lookups()` runs; None outside it.
+_request_lookups: ContextVar[list[int] | None] = ContextVar("courses_cache_request_lookups", default=None)
+
+
+@contextmanager
+def counting_lookups() -> Iterator[list[int]]:
+    """[hits, misses]: the lookups made inside the block (in this context), counted as they happen."""
+    counts = [0, 0]
+    token = _request_lookups.set(counts)
+    try:
+        yield counts
+    finally:
+        _request_lookups.reset(token)
+
+
 def lookup(key: str | None) -> Any | None:
     """The cached value (None on a miss), counted as a hit or a miss."""
     if key is None:
@@ -106,6 +124,9 @@ def lookup(key: str | None) -> Any | None:
     try:
         value = cache.get(key)
         _count(MISSES if value is None else HITS)
+        counts = _request_lookups.get()
+        if counts is not None:
+            counts[value is None] += 1
     except Exception:  # pragma: no cover - a cache outage
         log.exception("cache unavailable")
         return None

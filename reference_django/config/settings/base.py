@@ -67,6 +67,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+#: The W3C Server-Timing header (app and db time, statements, cache lookups) on every response: off unless
+#: SERVER_TIMING=1. Its middleware goes first, to time all the others, and only when on (common/server_timing.py).
+SERVER_TIMING = env_bool("SERVER_TIMING", False)
+if SERVER_TIMING:
+    MIDDLEWARE.insert(0, "reference_django.common.server_timing.ServerTimingMiddleware")
 
 ROOT_URLCONF = "reference_django.config.urls"
 WSGI_APPLICATION = "reference_django.config.wsgi.application"
