@@ -191,7 +191,7 @@ def _result(run: Run, opts: LoadOptions, outcomes: dict[str, SideOutcome]) -> Ar
         metrics, findings = judge(opts.gates, candidate, legacy, opts.profile.judge, opts.profile.name)
     if legacy is not None:
         shown, _ = judge(opts.gates, legacy, None)
-        metrics += [dataclasses.replace(metric, passed=None) for metric in shown]
+        metrics += [_as_baseline(metric, legacy) for metric in shown]
     for side_figures in figures.values():
         metrics += _side_metrics(side_figures)
         findings.append(_figures_finding(side_figures, opts.profile))
@@ -202,6 +202,14 @@ def _result(run: Run, opts: LoadOptions, outcomes: dict[str, SideOutcome]) -> Ar
             findings.append(_capacity_finding(outcome.capacity))
     passed = gate(metrics, findings) and candidate is not None
     return AreaResult(area="load", passed=passed, metrics=metrics, findings=findings)
+
+
+def _as_baseline(metric: Metric, legacy: SideFigures) -> Metric:
+    """A gate's metric measured on legacy: shown beside the candidate's, never a verdict. An app that never looked
+    a cache up has no cache hit ratio (not 0 %)."""
+    no_cache = metric.id == "cache_hit_ratio" and not any(op.cache_hits or op.cache_misses
+                                                          for op in legacy.operations.values())
+    return dataclasses.replace(metric, passed=None, value=None if no_cache else metric.value)
 
 
 def _side_metrics(figures: SideFigures) -> list[Metric]:

@@ -61,6 +61,10 @@ def test_the_smoke_profile_passes_on_the_bundled_pair(tmp_path):
     assert sides["candidate"]["overall"]["cache_hits"] > 0 and sides["legacy"]["overall"]["cache_hits"] == 0
     gated = {(m["id"], m["side"]): m for m in result["metrics"] if m["target"] is not None}
     assert gated[("p95_ms", "candidate")]["passed"] is True and gated[("p95_ms", "legacy")]["passed"] is None
+    # legacy has no response cache: no ratio at all rather than 0 %; the candidate's is shown, not judged by smoke
+    assert gated[("cache_hit_ratio", "legacy")]["value"] is None
+    assert gated[("cache_hit_ratio", "candidate")]["value"] > 0 and gated[("cache_hit_ratio", "candidate")][
+        "passed"] is None
     rows = list(csv.DictReader((tmp_path / "latest" / "load" / "operations.csv").open()))
     assert {row["side"] for row in rows} == {"legacy", "candidate"}
     assert (tmp_path / "latest" / "load" / "candidate_latency.hgrm").read_text().startswith("       Value")
