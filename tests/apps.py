@@ -116,7 +116,7 @@ class DjangoApp:
             yield log
         # Django logs transaction control (BEGIN/COMMIT/ROLLBACK) too; the legacy counter (SQLAlchemy's
         # before_cursor_execute) never sees the driver's, so both apps are counted alike without them.
-        log.statements.extend(q["sql"] for q in ctx.captured_queries if q["sql"] not in TRANSACTION_CONTROL)
+        log.statements.extend(q["sql"] for q in ctx.captured_queries if not _transaction_control(q["sql"]))
 
     @property
     def events_module(self):
@@ -152,8 +152,14 @@ def close_app(application: Any) -> None:
         application.extensions["db_engine"].dispose()
 
 
-#: What Django's query log records for transaction management (SQLite sends BEGIN as a statement).
+#: What Django's query log records for transaction management (SQLite sends BEGIN, or BEGIN IMMEDIATE with the
+#: app's transaction_mode, as a statement).
 TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "ROLLBACK"})
+
+
+def _transaction_control(sql: str) -> bool:
+    words = sql.split(None, 1)
+    return bool(words) and words[0].rstrip(";").upper() in TRANSACTION_CONTROL
 
 
 class QueryLog:
