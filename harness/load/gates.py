@@ -11,7 +11,6 @@ gated figure is also a metric with its target.
 """
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from harness.core.errors import ConfigError
 from harness.core.results import Finding, Metric, Severity
 
 from .figures import OperationFigures, SideFigures
+from .profiles import read_reviewed
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +54,7 @@ _LIMITS = {"p95_ms", "error_rate", "queries_max"}
 
 def load_gates(path: Path) -> Gates:
     """The gates of a file. ConfigError (exit 2, one line) on a file or value at fault."""
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"load gates {path}: cannot read it: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"load gates {path}: not valid TOML: {exc}") from None
+    document = read_reviewed(path, "load gates")
     where = f"load gates {path}"
     unknown = sorted(set(document) - _TABLES)
     if unknown:

@@ -89,14 +89,20 @@ _REQUIRED = {"run": ("users", "spawn_rate", "duration_s", "max_requests"),
              "capacity": ("start_users", "max_users", "step_duration_s", "max_requests")}
 
 
+def read_reviewed(path: Path, what: str) -> dict[str, Any]:
+    """One of the load area's reviewed TOML files (`what`: "load profiles", "load gates"); ConfigError (exit 2,
+    one line) when it cannot be read or is not TOML."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{what} {path}: cannot read it: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what} {path}: not valid TOML: {exc}") from None
+
+
 def load_profiles(path: Path) -> dict[str, Profile]:
     """Every profile of the file, checked. ConfigError (exit 2, one line) on a file or value at fault."""
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"load profiles {path}: cannot read it: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"load profiles {path}: not valid TOML: {exc}") from None
+    document = read_reviewed(path, "load profiles")
     table = document.get("profiles")
     if not isinstance(table, dict) or not table:
         raise ConfigError(f"load profiles {path}: no [profiles.<name>] table")
