@@ -195,13 +195,24 @@ def _result(run: Run, opts: LoadOptions, outcomes: dict[str, SideOutcome]) -> Ar
     for side_figures in figures.values():
         metrics += _side_metrics(side_figures)
         findings.append(_figures_finding(side_figures, opts.profile))
-    for side, outcome in outcomes.items():
-        if outcome.capacity is not None:
-            metrics.append(Metric("capacity_users", side, outcome.capacity.largest_held, "users", None, None,
-                                  f"load/{side}"))
-            findings.append(_capacity_finding(outcome.capacity))
+    metrics += _capacity_metrics(outcomes)
+    findings += [_capacity_finding(outcome.capacity) for outcome in outcomes.values() if outcome.capacity is not None]
     passed = gate(metrics, findings) and candidate is not None
     return AreaResult(area="load", passed=passed, metrics=metrics, findings=findings)
+
+
+def _capacity_metrics(outcomes: dict[str, SideOutcome]) -> list[Metric]:
+    """Each side's capacity; the candidate's is judged against legacy's (it must hold at least as many users)."""
+    found = {side: outcome.capacity for side, outcome in outcomes.items() if outcome.capacity is not None}
+    legacy = found.get("legacy")
+    metrics = []
+    for side, capacity_found in found.items():
+        held = capacity_found.largest_held
+        judged = side == "candidate" and legacy is not None and legacy.largest_held is not None
+        metrics.append(Metric("capacity_users", side, held, "users",
+                              f"≥ {legacy.largest_held} (legacy)" if judged else None,
+                              (held or 0) >= legacy.largest_held if judged else None, f"load/{side}"))
+    return metrics
 
 
 def _as_baseline(metric: Metric, legacy: SideFigures) -> Metric:
