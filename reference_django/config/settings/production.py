@@ -10,6 +10,11 @@ from .base import *  # noqa: F401,F403
 from .base import env_bool, env_int
 
 DEBUG = False
+# Persistent database connections: one per server thread, reused across requests and checked before reuse.
+# Opening a PostgreSQL connection per request (CONN_MAX_AGE 0, base.py's default for tests and development)
+# tripled the candidate's p95 under `harness load --profile baseline` (125.6 ms against 42.8 ms with 60 s).
+DATABASES = {**DATABASES, "default": {**DATABASES["default"],  # noqa: F405 - a copy: base's dict stays as it is
+                                      "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60), "CONN_HEALTH_CHECKS": True}}
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or ""
 if len(SECRET_KEY) < 50:
     raise RuntimeError("DJANGO_SECRET_KEY must be set to a random value of at least 50 characters in production")
