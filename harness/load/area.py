@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +96,6 @@ class SideOutcome:
     figures: SideFigures | None = None
     calibration: SideFigures | None = None
     capacity: capacity.Capacity | None = None
-    problems: list[Finding] = field(default_factory=list)
 
 
 @register_area("load", order=30)
@@ -137,7 +136,7 @@ def _measure_side(run: Run, side: str, settings: Settings, opts: LoadOptions,
             outcome.figures = _one_run(folder / "run", target, profile, locust, run, side)
     if outcome.figures is not None:
         outcome.figures.invalid = health.problems(outcome.figures, outcome.calibration, opts.gates)
-        outcome.figures.generator = {**health.summary(outcome.figures, outcome.calibration)}
+        outcome.figures.generator = health.summary(outcome.figures, outcome.calibration)
     return outcome
 
 

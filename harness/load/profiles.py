@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,17 +73,15 @@ class Profile:
 
     def at(self, users: int) -> Profile:
         """One step of a capacity search as a run: `users` users, ramped up within the warm-up."""
-        from dataclasses import replace
-
         return replace(self, kind="run", users=users, spawn_rate=max(1.0, users / max(1.0, self.step_warmup_s / 2)),
                         duration_s=self.step_warmup_s + self.step_duration_s, warmup_s=self.step_warmup_s,
                         calibration_s=0.0)
 
 
-_INT = {"users", "max_requests", "processes", "remote_workers", "start_users", "max_users", "max_steps"}
-_FLOAT = {"spawn_rate", "duration_s", "warmup_s", "think_scale", "calibration_s", "factor", "resolution",
-          "step_warmup_s", "step_duration_s"}
-_TEXT = {"kind", "description", "scale"}
+#: each key's kind, from Profile's own annotations (strings: `from __future__ import annotations`)
+_INT = {f.name for f in fields(Profile) if f.type == "int"}
+_FLOAT = {f.name for f in fields(Profile) if f.type == "float"}
+_TEXT = {f.name for f in fields(Profile) if f.type in ("str", "str | None")} - {"name"}
 CHECK_NAMES = ("latency_p95", "latency_regression", "error_rate", "queries", "cache_hit_ratio")
 _REQUIRED = {"run": ("users", "spawn_rate", "duration_s", "max_requests"),
              "capacity": ("start_users", "max_users", "step_duration_s", "max_requests")}

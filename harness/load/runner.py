@@ -65,9 +65,8 @@ class ServerSettings:
 
 @dataclass(frozen=True, slots=True)
 class LocustRun:
-    """What one locust run left: its folder, samples.json (when written), how it ended."""
+    """What one locust run left: samples.json (when written), how it ended, its log."""
 
-    directory: Path
     samples: Path
     exit_code: int | None
     timed_out: bool
@@ -231,7 +230,7 @@ def run_locust(directory: Path, base_url: str, profile: Profile, options: Locust
             with deferred_signals():  # the master first: on SIGTERM it still writes what it has
                 for process in processes:
                     stop_group(process, process.pid, 10.0)
-    return LocustRun(directory=directory, samples=samples, exit_code=processes[0].returncode, timed_out=timed_out,
+    return LocustRun(samples=samples, exit_code=processes[0].returncode, timed_out=timed_out,
                      log=log_path)
 
 

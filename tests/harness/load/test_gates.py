@@ -299,3 +299,10 @@ def test_a_profile_judges_only_the_gates_it_names_and_still_shows_the_others():
     assert ratio.value == 0.1 and ratio.passed is None
     _, everything = judge(GATES, slow_and_cold, None)
     assert {f.check for f in everything if f.severity == "high"} == {"latency_p95", "cache_hit_ratio"}
+
+
+def test_a_profile_can_name_every_gate_and_nothing_else():
+    """profiles.py checks `judge = [...]` against its own list of gate names: it must be the gates' own."""
+    from harness.load.profiles import CHECK_NAMES
+
+    assert tuple(check.__name__ for check in CHECKS) == CHECK_NAMES
