@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+TRUE = frozenset({"1", "true", "yes", "on"})
+
 
 class DatabaseUrlError(ValueError):
     pass
@@ -30,7 +32,15 @@ def database_from_url(url: str, *, conn_max_age: int = 0) -> dict[str, Any]:
                             "transaction_mode": "IMMEDIATE"}}
     if engine in {"postgresql", "postgres", "pgsql"}:
         parts = urlsplit("postgresql://" + rest)
-        options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        options: dict[str, Any] = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        # Parameters bound by the server, not spliced into the SQL text, and psycopg's prepared statements: a
+        # statement a connection has run five times is prepared, and PostgreSQL plans it once instead of every
+        # time (the learning context's query: 1.4 ms of planning, 0.4 ms of execution). Legacy's SQLAlchemy +
+        # psycopg does the same. Django turns both off by default, for transaction-mode poolers (PgBouncer before
+        # 1.21): `?server_side_binding=false` or `?prepare_threshold=` on the URL does too.
+        options["server_side_binding"] = str(options.get("server_side_binding", "true")).lower() in TRUE
+        threshold = str(options.get("prepare_threshold", "5") if options["server_side_binding"] else "")
+        options["prepare_threshold"] = int(threshold) if threshold.isdigit() else None
         return {"ENGINE": "django.db.backends.postgresql", "NAME": unquote(parts.path.lstrip("/")),
                 "USER": unquote(parts.username or ""), "PASSWORD": unquote(parts.password or ""),
                 "HOST": parts.hostname or "", "PORT": str(parts.port or ""), "CONN_MAX_AGE": conn_max_age,
