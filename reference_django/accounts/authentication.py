@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from reference_django.common.exceptions import Forbidden, Unauthorized
+from reference_django.common.models import unique_row
 
 from . import tokens
 from .models import User, UserSession
@@ -86,7 +87,7 @@ def grants(user_id: str) -> tuple[frozenset[str], frozenset[str]]:
 
 def active_session(session_id: str) -> UserSession:
     """The token's session with its user (one query), or 401 SESSION_REVOKED."""
-    s = UserSession.objects.select_related("user").filter(pk=session_id).first()
+    s = unique_row(UserSession.objects.select_related("user").filter(pk=session_id))
     if s is None or s.is_deleted or not s.is_active or s.revoked_at is not None:
         raise Unauthorized("Session has been revoked", code="SESSION_REVOKED")
     if s.refresh_expires_at < timezone.now():

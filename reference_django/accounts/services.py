@@ -219,8 +219,9 @@ def profile_update(*, ident: Identity, changes: dict[str, Any], client: Client) 
         user.save_versioned(changed, by=user.id)
         _profile_activity("profile_updated", ident, client, metadata={"fields": changed})
         if set(changed) & INSTRUCTOR_REF_FIELDS:
-            # An instructor's name, avatar, bio and expertise are part of every cached course summary.
-            transaction.on_commit(course_cache.invalidate_catalogue)
+            # An instructor's name, avatar, bio and expertise are in the cached summary of each of their courses,
+            # a reviewer's name and avatar in the cached reviews of the courses they reviewed.
+            course_cache.invalidate_person(user.id)
     return user
 
 

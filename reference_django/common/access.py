@@ -10,6 +10,7 @@ from reference_django.accounts.models import UserActivity
 
 from .exceptions import Forbidden, NotFound
 from .fields import is_uuid
+from .models import unique_row
 
 M = TypeVar("M", bound=models.Model)
 
@@ -20,7 +21,7 @@ def get_or_404(queryset: type[M] | models.QuerySet, row_id: str, what: str | Non
     name = what or qs.model.__name__
     if not isinstance(row_id, str) or not is_uuid(row_id):
         raise NotFound(f"{name} not found")
-    row = qs.filter(pk=row_id.lower()).first()
+    row = unique_row(qs.filter(pk=row_id.lower()))
     if row is None or getattr(row, "is_deleted", False):
         raise NotFound(f"{name} not found")
     return row
@@ -76,8 +77,8 @@ def require_media_owner(media, ident: Identity) -> Identity:
 def active_enrollment(user_id: str, course_id: str):
     from reference_django.learning.models import Enrollment
 
-    return Enrollment.objects.filter(user_id=user_id, course_id=course_id, is_deleted=False,
-                                     status__in=("active", "completed")).first()
+    return unique_row(Enrollment.objects.filter(user_id=user_id, course_id=course_id, is_deleted=False,
+                                                status__in=("active", "completed")))
 
 
 def can_access(course, ident: Identity | None) -> bool:

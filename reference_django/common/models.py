@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import models
+from django.db import connections, models, router
 from django.db.models import F, Func
 from django.utils import timezone
 
@@ -29,6 +29,33 @@ class TransactionNow(Func):
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:
         return self.as_sql(compiler, connection, template="now()", **extra_context)
+
+
+def _versioned_update(row: models.Model, values: dict[str, Any]) -> int:
+    """`UPDATE <table> SET <values>, version = version + 1 WHERE id = %s AND version = %s`: the statement
+    `queryset.update()` sends, with the values adapted by their own fields, written out directly. Compiling it
+    through the ORM took twice as long as running it (0.5 ms against 0.18 ms on PostgreSQL), three times in
+    every progress update; the same columns give the same text, which the server then prepares once."""
+    meta = type(row)._meta
+    connection = connections[row._state.db or router.db_for_write(type(row), instance=row)]
+    quote = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in values]
+    version = quote(meta.get_field("version").column)
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = (f"UPDATE {quote(meta.db_table)} SET {assignments}, {version} = {version} + 1 "
+           f"WHERE {quote(meta.pk.column)} = %s AND {version} = %s")
+    params = [field.get_db_prep_save(values[name], connection) for name, field in zip(values, fields, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, meta.pk.get_db_prep_value(row.pk, connection), row.version])
+        return cursor.rowcount
+
+
+def unique_row(queryset: models.QuerySet) -> Any | None:
+    """The row of a query filtered on a primary or unique key, or None: `.first()` without the ORDER BY it
+    adds, whose compilation hashes every annotation and select_related join of the query (measured: a sixth
+    of the CPU of an authenticated progress update went there)."""
+    rows = list(queryset[:1])
+    return rows[0] if rows else None
 
 
 def new_id() -> str:
@@ -67,8 +94,11 @@ class BaseModel(IdModel):
         self.updated_at = values["updated_at"] = timezone.now()
         if by is not None:
             self.updated_by_id = values["updated_by_id"] = by
-        matched = type(self)._base_manager.filter(pk=self.pk, version=self.version).update(
-            **values, version=F("version") + 1)
+        if any(hasattr(value, "resolve_expression") for value in values.values()):
+            matched = type(self)._base_manager.filter(pk=self.pk, version=self.version).update(
+                **values, version=F("version") + 1)
+        else:
+            matched = _versioned_update(self, values)
         if not matched:
             raise VersionConflict("The resource was modified by another request")
         self.version += 1

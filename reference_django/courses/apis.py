@@ -28,7 +28,15 @@ from reference_django.common.fields import (
     Uuid,
     is_uuid,
 )
-from reference_django.common.pagination import MAX_LIMIT, page_params, paged, paginate
+from reference_django.common.pagination import (
+    MAX_LIMIT,
+    page_of,
+    page_params,
+    paged,
+    paginate,
+    paginate_ids,
+    valid_page,
+)
 from reference_django.common.serializers import iso
 from reference_django.common.views import ApiView
 from reference_django.learning.serializers import review as review_out
@@ -62,13 +70,10 @@ class CourseListApi(ApiView):  # P16
         filters = parsing.query(request, self.FilterSerializer)
         page = page_params(request)
 
-        def build() -> dict:
-            courses, total = paginate(selectors.catalogue(filters), page)
-            return {"courses": selectors.summaries(courses), "pagination": page.meta(total)}
-
-        key = cache.catalogue_key({**filters, "page": page.page, "limit": page.limit})
-        data = cache.remember(key, build)
-        return paged(ok(data), page, data["pagination"]["total"])
+        # Which courses, from the database every time (one query); each course's summary, from the cache.
+        course_ids, total = paginate_ids(selectors.catalogue(filters), page)
+        courses = cache.cards(course_ids, selectors.summaries_by_id)
+        return paged(ok({"courses": courses, "pagination": page.meta(total)}), page, total)
 
 
 def detail_view(course: Course, ident: Identity | None, enrolled: bool) -> cache.View:
@@ -82,6 +87,13 @@ def build_detail(course: Course, view: cache.View) -> dict:
     return selectors.course_detail_view(course, owner=view == "owner", can_watch=view != "public")
 
 
+def with_counters(detail: dict, counters: tuple[int, int]) -> dict:
+    """A cached CourseDetail with its instructor's counters as they are now: an enrolment in any of their
+    courses changes them, and need not cost the cached detail of every other one."""
+    courses, students = counters
+    return {**detail, "instructor": {**detail["instructor"], "coursesCount": courses, "studentsCount": students}}
+
+
 class CourseDetailApi(ApiView):  # P17
     guard = "optional"
     rate_limits = {"get": "100/minute"}
@@ -89,12 +101,15 @@ class CourseDetailApi(ApiView):  # P17
     def get(self, request: Request, course_id: str) -> Response:
         ident = self.identity_or_none
         if ident is None and is_uuid(course_id):
-            # Every anonymous caller sees the public view: a repeat is answered without a query.
-            return ok(cache.remember(cache.detail_key(course_id, "public"),
-                                     lambda: build_detail(selectors.visible_course(course_id, None)[0], "public")))
-        course, enrolled = selectors.visible_course(course_id, ident)
+            # Every anonymous caller sees the public view: a repeat costs one query, the instructor's counters.
+            detail = cache.remember(cache.detail_key(course_id, "public"),
+                                    lambda: build_detail(selectors.visible_course(course_id, None)[0], "public"))
+            instructor = detail["instructor"]["id"]
+            return ok(with_counters(detail, selectors.instructor_stats([instructor])[instructor]))
+        course, enrolled = selectors.visible_course(course_id, ident)  # with the instructor's counters
         view = detail_view(course, ident, enrolled)
-        return ok(cache.remember(cache.detail_key(course.id, view), lambda: build_detail(course, view)))
+        detail = cache.remember(cache.detail_key(course.id, view), lambda: build_detail(course, view))
+        return ok(with_counters(detail, selectors.counters_of(course)))
 
 
 class CourseReviewsApi(ApiView):  # P18
@@ -102,10 +117,19 @@ class CourseReviewsApi(ApiView):  # P18
     rate_limits = {"get": "100/minute"}
 
     def get(self, request: Request, course_id: str) -> Response:
-        course, _ = selectors.visible_course(course_id, self.identity_or_none)
+        ident, key = self.identity_or_none, None
+        if ident is None and is_uuid(course_id):  # every anonymous caller sees the same pages: cached
+            page = valid_page(request)  # a refused page is answered below, after the course's 404 (legacy order)
+            key = page and cache.reviews_key(course_id, page.page, page.limit)
+        data = cache.remember(key, lambda: self.reviews_page(request, course_id, ident))
+        return paged(ok(data), page_of(data["pagination"]), data["pagination"]["total"])
+
+    @staticmethod
+    def reviews_page(request: Request, course_id: str, ident: Identity | None) -> dict:
+        course, _ = selectors.visible_course(course_id, ident)
         page = page_params(request)
         reviews, total = paginate(selectors.course_reviews(course.id), page)
-        return paged(ok({"reviews": [review_out(r) for r in reviews], "pagination": page.meta(total)}), page, total)
+        return {"reviews": [review_out(r) for r in reviews], "pagination": page.meta(total)}
 
 
 class RecommendedCoursesApi(ApiView):  # P19

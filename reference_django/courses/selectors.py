@@ -28,6 +28,7 @@ from reference_django.ai.models import CourseRecommendation
 from reference_django.common.access import can_access, is_owner, require_owner
 from reference_django.common.exceptions import NotFound
 from reference_django.common.fields import is_uuid
+from reference_django.common.models import unique_row
 from reference_django.learning.models import Enrollment, Review
 from reference_django.media.models import MediaFile
 
@@ -52,6 +53,13 @@ def summaries(courses: list[Course]) -> list[dict]:
     """`courses` should carry their instructor (select_related("instructor"))."""
     stats = instructor_stats(c.instructor_id for c in courses)
     return [serializers.course_summary(c, instructor_stats=stats[c.instructor_id]) for c in courses]
+
+
+def summaries_by_id(course_ids: list[str]) -> dict[str, dict]:
+    """{id: CourseSummary} of the courses (deleted or not), in two queries: the rows and their instructors'
+    counters."""
+    courses = list(Course.objects.select_related("instructor").filter(pk__in=course_ids))
+    return {course.id: item for course, item in zip(courses, summaries(courses), strict=True)}
 
 
 def summary(course: Course) -> dict:
@@ -211,7 +219,7 @@ def visible_course(course_id: str, ident: Identity | None) -> tuple[Course, bool
     if ident is not None:
         qs = qs.annotate(enrolled=Exists(Enrollment.objects.filter(
             course_id=OuterRef("pk"), user_id=ident.user_id, is_deleted=False, status__in=ENROLLED_STATUSES)))
-    course = qs.filter(pk=course_id.lower(), is_deleted=False).first()
+    course = unique_row(qs.filter(pk=course_id.lower(), is_deleted=False))
     if course is None or not (course.is_published or is_owner(course, ident)):
         raise NotFound("Course not found")
     return course, bool(getattr(course, "enrolled", False))
@@ -293,8 +301,8 @@ def owned_course(course_id: str, ident: Identity, **annotations: Expression) -> 
     deleted, then 403 unless the caller owns it or is an admin."""
     if not is_uuid(course_id):
         raise NotFound("Course not found")
-    course = (Course.objects.select_related("instructor").annotate(**annotations)
-              .filter(pk=course_id.lower(), is_deleted=False).first())
+    course = unique_row(Course.objects.select_related("instructor").annotate(**annotations)
+                        .filter(pk=course_id.lower(), is_deleted=False))
     if course is None:
         raise NotFound("Course not found")
     require_owner(course, ident)
@@ -323,8 +331,8 @@ def owned_video(video_id: str, ident: Identity) -> Video:
     404 unless both exist, then 403 unless the caller owns the course or is an admin."""
     if not is_uuid(video_id):
         raise NotFound("Video not found")
-    video = (Video.objects.select_related("course")
-             .filter(pk=video_id.lower(), is_deleted=False, course__is_deleted=False).first())
+    video = unique_row(Video.objects.select_related("course")
+                       .filter(pk=video_id.lower(), is_deleted=False, course__is_deleted=False))
     if video is None:
         raise NotFound("Video not found")
     require_owner(video.course, ident)

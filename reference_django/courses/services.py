@@ -186,7 +186,7 @@ def course_update(*, ident: Identity, course: Course, body: dict[str, Any]) -> C
         for column, value in changed.items():
             setattr(course, column, value)
         course.save_versioned(list(changed), by=ident.user_id)
-        cache.invalidate_catalogue()
+        cache.invalidate_course(course.id)
     course_updated(course.id, [COURSE_FIELDS[column] for column in changed])
     return course
 
@@ -195,7 +195,8 @@ def course_update(*, ident: Identity, course: Course, body: dict[str, Any]) -> C
 def course_delete(*, ident: Identity, course: Course) -> None:
     """P33: soft delete (enrollments and content stay)."""
     course.soft_delete(by=ident.user_id)
-    cache.invalidate_catalogue()
+    cache.invalidate_course(course.id)
+    cache.invalidate_instructor(course.instructor_id)  # their course and student counters
 
 
 @transaction.atomic
@@ -208,7 +209,8 @@ def course_publish(*, ident: Identity, course: Course) -> Course:
     if course.status != "published" or not course.is_published:
         course.status, course.is_published, course.published_at = "published", True, timezone.now()
         course.save_versioned(["status", "is_published", "published_at"], by=ident.user_id)
-        cache.invalidate_catalogue()
+        cache.invalidate_course(course.id)
+        cache.invalidate_instructor(course.instructor_id)
         changes = ["status", "isPublished", "publishedAt"]
     course_updated(course.id, changes)
     return course
@@ -222,7 +224,8 @@ def course_unpublish(*, ident: Identity, course: Course) -> Course:
         changes = ["status"] + (["isPublished"] if course.is_published else [])
         course.status, course.is_published = "unpublished", False
         course.save_versioned(["status", "is_published"], by=ident.user_id)
-        cache.invalidate_catalogue()
+        cache.invalidate_course(course.id)
+        cache.invalidate_instructor(course.instructor_id)
     course_updated(course.id, changes)
     return course
 

@@ -29,6 +29,7 @@ from reference_django.accounts.authentication import Identity
 from reference_django.common.access import is_owner
 from reference_django.common.exceptions import Forbidden, NotFound
 from reference_django.common.fields import is_uuid
+from reference_django.common.models import unique_row
 from reference_django.courses.models import Course, Quiz, Video
 
 from .models import CourseProgress, Enrollment, QuizAttempt, Review, VideoProgress
@@ -79,9 +80,9 @@ def course_learning(ident: Identity, course_id: str) -> Learning:
     """The live course with the caller's rows (one query); 404 for a non-UUID, unknown or deleted id."""
     if not is_uuid(course_id):
         raise NotFound("Course not found")
-    course = (Course.objects.filter(pk=course_id.lower(), is_deleted=False)
-              .annotate(**_caller_rows(ident.user_id))
-              .select_related("my_enrollment", "my_course_progress").first())
+    course = unique_row(Course.objects.filter(pk=course_id.lower(), is_deleted=False)
+                        .annotate(**_caller_rows(ident.user_id))
+                        .select_related("my_enrollment", "my_course_progress"))
     if course is None:
         raise NotFound("Course not found")
     # A joined row that does not exist leaves its attribute unset (Django's FilteredRelation populator).
@@ -93,10 +94,11 @@ def video_learning(ident: Identity, video_id: str) -> Learning:
     that is unpublished unless the caller owns the course or is an admin."""
     if not is_uuid(video_id):
         raise NotFound("Video not found")
-    video = (Video.objects.filter(pk=video_id.lower(), is_deleted=False, course__is_deleted=False)
-             .annotate(my_video_progress=FilteredRelation("progress", condition=Q(progress__user_id=ident.user_id)),
-                       **_caller_rows(ident.user_id, "course"))
-             .select_related("course", "my_video_progress", "my_enrollment", "my_course_progress").first())
+    video = unique_row(
+        Video.objects.filter(pk=video_id.lower(), is_deleted=False, course__is_deleted=False)
+        .annotate(my_video_progress=FilteredRelation("progress", condition=Q(progress__user_id=ident.user_id)),
+                  **_caller_rows(ident.user_id, "course"))
+        .select_related("course", "my_video_progress", "my_enrollment", "my_course_progress"))
     if video is None or (not video.is_published and not is_owner(video.course, ident)):
         raise NotFound("Video not found")
     return Learning(video.course, getattr(video, "my_enrollment", None), getattr(video, "my_course_progress", None),
@@ -166,10 +168,10 @@ def video_quiz(user_id: str, video_id: str, quiz_id: str) -> Quiz | None:
         return None
     previous = (QuizAttempt.objects.filter(user_id=user_id, quiz_id=OuterRef("pk")).order_by()
                 .values("quiz_id").annotate(highest=Max("attempt_number")).values("highest"))
-    return (Quiz.objects.filter(pk=quiz_id.lower(), video_id=video_id, is_deleted=False)
-            .annotate(previous_attempts=Coalesce(Subquery(previous, output_field=IntegerField()), 0)).first())
+    return unique_row(Quiz.objects.filter(pk=quiz_id.lower(), video_id=video_id, is_deleted=False)
+                      .annotate(previous_attempts=Coalesce(Subquery(previous, output_field=IntegerField()), 0)))
 
 
 def review_of(user_id: str, course_id: str) -> Review | None:
     """The caller's review of the course in any state (a soft-deleted one is revived on write)."""
-    return Review.objects.filter(user_id=user_id, course_id=course_id).first()
+    return unique_row(Review.objects.filter(user_id=user_id, course_id=course_id))

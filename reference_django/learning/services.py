@@ -49,12 +49,16 @@ def _revive(row: BaseModel) -> None:
     row.is_deleted, row.deleted_at, row.deleted_by_id = False, None, None
 
 
-def _bump_course(course_id: str, **counters: Any) -> None:
+def _bump_course(course: Course, **counters: Any) -> None:
     """One UPDATE of course counters (no lost update between concurrent requests); like every
-    UPDATE it bumps `version` (SCHEMA.md §1). The cached catalogue and course details show the
-    counters (and the instructor's student count), so they are invalidated."""
-    Course.objects.filter(pk=course_id).update(**counters, version=F("version") + 1, updated_at=timezone.now())
-    course_cache.invalidate_catalogue()  # after the commit; course details embed the summary, so they go too
+    UPDATE it bumps `version` (SCHEMA.md §1). The course's cached card and detail show the counters,
+    and an enrolment count is also the instructor's student count, shown with each of their courses."""
+    Course.objects.filter(pk=course.id).update(**counters, version=F("version") + 1, updated_at=timezone.now())
+    if "enrollment_count" in counters:  # invalidated after the commit; its reviews stay as they are
+        course_cache.invalidate_course(course.id, ("card", "detail"))
+        course_cache.invalidate_instructor(course.instructor_id)
+    else:
+        course_cache.invalidate_course(course.id)
 
 
 def _after_commit(event: str, payload: dict[str, Any], *rooms: str) -> None:
@@ -121,7 +125,7 @@ def enrollment_create(*, ctx: Learning, user: User, payment_method: str | None,
     e.status, e.enrolled_at = "active", now
     e.payment_method, e.coupon_code = payment_method, coupon_code
     tracked.save()
-    _bump_course(ctx.course.id, enrollment_count=F("enrollment_count") + 1)
+    _bump_course(ctx.course, enrollment_count=F("enrollment_count") + 1)
     _after_commit("new_enrollment", {"user_id": user.id, "user_email": user.email,
                                      "message": f"{user.email} enrolled in the course"},
                   events.course_room(ctx.course.id), events.instructor_room(ctx.course.id))
@@ -134,7 +138,7 @@ def enrollment_drop(*, ctx: Learning, user_id: str) -> Enrollment:
     tracked = _Tracked(e)
     e.status, e.updated_by_id = "dropped", user_id
     tracked.save()
-    _bump_course(ctx.course.id, enrollment_count=Case(When(enrollment_count__gt=0, then=F("enrollment_count") - 1),
+    _bump_course(ctx.course, enrollment_count=Case(When(enrollment_count__gt=0, then=F("enrollment_count") - 1),
                                                       default=Value(0)))
     return e
 
@@ -246,7 +250,7 @@ def review_upsert(*, ctx: Learning, user: User, review: Review | None, rating: i
     review.user = user  # the caller: the serializer needs no query for it
 
     live = Review.objects.filter(course_id=ctx.course.id, is_deleted=False).order_by().values("course_id")
-    _bump_course(ctx.course.id,
+    _bump_course(ctx.course,
                  rating=Coalesce(Subquery(live.annotate(average=Round(Avg("rating"), 2)).values("average")),
                                  Value(0.0)),
                  rating_count=Coalesce(Subquery(live.annotate(n=Count("id")).values("n")), Value(0)))

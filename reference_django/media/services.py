@@ -78,11 +78,8 @@ def thumbnail_set(*, upload: Upload, resource: Course | Video, course_id: str, u
     with _stored(upload), transaction.atomic():
         media = _local_media(upload, user_id=user_id, course_id=course_id)
         if resource.save_changes({"thumbnail_url": media.storage_url}, by=user_id):
-            # A course's thumbnail shows in the catalogue (P16); a video's in its course's detail (P17).
-            if isinstance(resource, Course):
-                course_cache.invalidate_catalogue()
-            else:
-                course_cache.invalidate_course(course_id)
+            # A course's thumbnail shows in its card (P16) and detail (P17), a video's in its course's detail.
+            course_cache.invalidate_course(course_id)
     return media
 
 

@@ -1,6 +1,6 @@
 """An anonymous visitor of the catalogue: lands on the course list, searches, filters and pages through it, opens
-a few courses and reads their reviews (API.md P16-P18). Nothing is written; the list and detail answers are the
-ones the apps cache, so this journey is also what the cache-hit-ratio gate measures."""
+a few courses and reads their reviews (API.md P16-P18). Nothing is written; the list, detail and review answers
+are the ones the apps cache, so this journey is also what the cache-hit-ratio gate measures."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,5 @@
-"""The reference app's cache of the catalogue (P16) and course detail (P17): answered without the
-database on a repeat, never a personalised answer to someone else, and never stale after a write.
+"""The reference app's cache of the catalogue's course cards (P16), course detail (P17) and reviews (P18):
+answered without the database on a repeat, never a personalised answer to someone else, and never stale after a write.
 
 Django only (the legacy app caches nothing); the wire-level behaviour of these routes is tested on
 both apps in tests/api/test_courses.py.
@@ -52,26 +52,40 @@ def detail(course_id: str) -> str:
 
 # --- repeats come from the cache ------------------------------------------------------------------------
 
-def test_a_cached_catalogue_page_costs_no_query_at_all(anon, django_assert_num_queries):
-    """pytest-django's own counter (transaction statements included): an anonymous repeat is served from the
-    cache without touching the database."""
+def courses_of(resp) -> list[dict]:
+    return data(resp)["courses"]
+
+
+def test_a_repeated_catalogue_page_asks_the_database_only_which_courses_it_lists(anon, django_assert_num_queries):
+    """pytest-django's own counter (transaction statements included): the page's ids with the total, never a
+    course row or an instructor's counters."""
     assert anon.get(COURSES).status_code == 200
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):
         assert anon.get(COURSES).status_code == 200
+
+
+def test_a_page_past_the_end_still_knows_the_total(anon):
+    first = data(anon.get(f"{COURSES}?limit=2"))["pagination"]
+    past = data(anon.get(f"{COURSES}?limit=2&page={first['pages'] + 1}"))
+    assert past["courses"] == [] and past["pagination"]["total"] == first["total"] > 0
 
 
 @pytest.mark.parametrize("path", [COURSES, f"{COURSES}?sortBy=popular&limit=2&page=2&minRating=1", "detail"])
 def test_a_second_identical_anonymous_request_is_answered_from_the_cache(anon, count_sql, course_cache, seeded,
                                                                         path):
-    path = detail(seeded.enrolled_course) if path == "detail" else path
+    is_detail = path == "detail"
+    path = detail(seeded.enrolled_course) if is_detail else path
     first = anon.get(path)
     with count_sql() as sql:
         second = anon.get(path)
     assert (first.status_code, second.status_code) == (200, 200)
     assert second.data == first.data
     assert [second.headers.get(h) for h in PAGE_HEADERS] == [first.headers.get(h) for h in PAGE_HEADERS]
-    assert len(sql) <= 1, sql.statements
-    assert course_cache.cache_stats() == {"hits": 1, "misses": 1, "lookups": 2, "hit_ratio": 0.5}
+    lookups = 1 if is_detail else len(courses_of(first))  # one per course card
+    assert lookups >= 1
+    assert len(sql) <= 1, sql.statements  # the instructor's counters; the listing
+    assert course_cache.cache_stats() == {"hits": lookups, "misses": lookups, "lookups": 2 * lookups,
+                                          "hit_ratio": 0.5}
 
 
 def test_signed_in_callers_share_the_catalogue_and_pay_only_for_authentication(anon, student, count_sql):
@@ -79,13 +93,20 @@ def test_signed_in_callers_share_the_catalogue_and_pay_only_for_authentication(a
     with count_sql() as sql:
         second = student.get(f"{COURSES}?sortBy=rating")
     assert second.data == first.data
-    assert len(sql) <= 2, sql.statements  # the session and the caller's grants
+    assert len(sql) <= 3, sql.statements  # the session, the caller's grants, the listing
 
 
-def test_equivalent_queries_share_an_entry_and_different_ones_do_not(anon, course_cache):
-    assert anon.get(COURSES).data == anon.get(f"{COURSES}?sortBy=newest&page=1&limit=20&search=").data
-    assert data(anon.get(f"{COURSES}?limit=1"))["pagination"]["limit"] == 1
-    assert course_cache.cache_stats()["hits"] == 1
+def test_a_listing_never_asked_before_still_hits_on_the_courses_it_shows(anon, course_cache):
+    """The cards are the courses', not the pages': a new filter, order or page size reuses them."""
+    everything = courses_of(anon.get(f"{COURSES}?limit=100"))
+    assert course_cache.cache_stats()["hits"] == 0
+    for query in ("?sortBy=price-desc&limit=3", "?difficulty=beginner", f"?search={everything[0]['title'][:4]}"):
+        before = course_cache.cache_stats()
+        listed = courses_of(anon.get(COURSES + query))
+        after = course_cache.cache_stats()
+        assert listed and after["misses"] == before["misses"], query
+        assert after["hits"] - before["hits"] == len(listed), query
+    assert courses_of(anon.get(f"{COURSES}?limit=1")) == everything[:1]
 
 
 def test_refused_queries_are_neither_cached_nor_counted(anon, course_cache):
@@ -110,7 +131,7 @@ def test_the_cache_works_on_redis(app, anon, instructor, count_sql, course_cache
     first = anon.get(path)
     with count_sql() as sql:
         assert anon.get(path).data == first.data
-    assert len(sql) == 0
+    assert len(sql) == 1  # the instructor's counters, read afresh
     data(instructor.put(f"{INSTRUCTOR}/courses/{seeded.enrolled_course}", json={"title": "Renamed on Redis"}))
     assert data(anon.get(path))["title"] == "Renamed on Redis"
     assert course_cache.cache_stats()["hits"] == 1
@@ -192,7 +213,8 @@ def test_without_invalidation_the_next_read_would_be_stale(monkeypatch, anon, st
                                                           seeded, write):
     """Proves the test above catches a service that forgets to invalidate."""
     monkeypatch.setattr(course_cache, "invalidate_catalogue", lambda: None)
-    monkeypatch.setattr(course_cache, "invalidate_course", lambda course_id: None)
+    monkeypatch.setattr(course_cache, "invalidate_course", lambda *_args: None)
+    monkeypatch.setattr(course_cache, "invalidate_instructor", lambda *_args: None)
     callers = (anon, student, instructor)
     snapshot(callers, seeded)
     assert WRITES[write](instructor, seeded).status_code < 300
@@ -206,6 +228,79 @@ def test_an_instructors_counters_in_another_courses_detail_follow_a_publication(
     published = counters()
     data(instructor.post(f"{INSTRUCTOR}/courses/{seeded.draft_course}/publish"))
     assert counters() == published + 1
+
+
+def _cards(caller) -> dict[str, dict]:
+    return {c["id"]: c for c in courses_of(caller.get(f"{COURSES}?limit=100"))}
+
+
+@pytest.mark.parametrize("drop", [False, True], ids=["enrol", "unenrol"])
+def test_an_enrolment_costs_only_the_cards_of_its_instructors_courses(anon, student, course_cache, seeded, drop):
+    """The course's enrollmentCount and its instructor's studentsCount, on every course of that instructor, are
+    new at once; the other instructors' cards stay cached."""
+    course = seeded.enrolled_course if drop else seeded.open_course
+    before = _cards(anon)
+    teacher = before[course]["instructor"]["id"]
+    theirs = {i for i, c in before.items() if c["instructor"]["id"] == teacher}
+    assert 0 < len(theirs) < len(before)
+    other = sorted(theirs - {course})[0]  # another of their courses, its detail cached before the enrolment
+    assert data(anon.get(detail(other)))["instructor"] == before[other]["instructor"]
+    action = "unenroll" if drop else "enroll"
+    assert student.post(f"/api/v1/student/courses/{course}/{action}", json={}).status_code == 200
+    stats = course_cache.cache_stats()
+    after = _cards(anon)
+    step = -1 if drop else 1
+    assert after[course]["enrollmentCount"] == before[course]["enrollmentCount"] + step
+    for i in theirs:
+        assert after[i]["instructor"]["studentsCount"] == before[i]["instructor"]["studentsCount"] + step
+    assert course_cache.cache_stats()["misses"] - stats["misses"] == len(theirs)
+    # the other course's detail stays cached, with the counters as they are now
+    stats = course_cache.cache_stats()
+    assert data(anon.get(detail(other)))["instructor"] == after[other]["instructor"]
+    assert course_cache.cache_stats()["misses"] == stats["misses"]
+    course_cache.cache.clear()
+    assert _cards(anon) == after, "a cached card is stale"
+
+
+def test_a_review_costs_only_the_card_of_its_course(student, anon, course_cache, seeded):
+    before = _cards(anon)
+    reviewed = student.post(f"/api/v1/student/courses/{seeded.enrolled_course}/review",
+                            json={"rating": 1, "comment": "Too fast"})
+    assert reviewed.status_code in (200, 201)
+    stats = course_cache.cache_stats()
+    after = _cards(anon)
+    assert course_cache.cache_stats()["misses"] - stats["misses"] == 1
+    assert after[seeded.enrolled_course]["ratingCount"] >= 1 and after != before
+    course_cache.cache.clear()
+    assert _cards(anon) == after, "a cached card is stale"
+
+
+def test_anonymous_review_pages_are_cached_and_follow_a_review_and_a_reviewers_new_name(
+        anon, student, instructor, count_sql, course_cache, seeded):
+    path = f"{detail(seeded.enrolled_course)}/reviews?limit=50"
+    first = anon.get(path)
+    with count_sql() as sql:
+        assert anon.get(path).data == first.data
+    assert len(sql) == 0 and course_cache.cache_stats()["hits"] == 1
+    assert instructor.get(path).data == first.data  # a signed-in caller is answered from the database
+
+    def fresh() -> list[dict]:
+        cached = data(anon.get(path))["reviews"]
+        course_cache.cache.clear()
+        assert data(anon.get(path))["reviews"] == cached, "a cached review page is stale"
+        return cached
+
+    assert student.post(f"/api/v1/student/courses/{seeded.enrolled_course}/review",
+                        json={"rating": 2, "comment": "Cached?"}).status_code in (200, 201)
+    assert "Cached?" in [r["comment"] for r in fresh()]
+    assert data(student.put("/api/v1/user/profile", json={"full_name": "Renamed Reviewer"}))
+    assert "Renamed Reviewer" in [r["userName"] for r in fresh()]
+
+
+def test_a_refused_page_of_reviews_still_answers_the_missing_course_first(anon, seeded):
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert anon.get(f"{detail(missing)}/reviews?page=0").status_code == 404
+    assert anon.get(f"{detail(seeded.enrolled_course)}/reviews?page=0").status_code == 400
 
 
 # --- the invalidation API other apps' services call -------------------------------------------------------------
