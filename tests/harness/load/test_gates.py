@@ -13,6 +13,7 @@ from harness.load.gates import CHECKS, Gates, Limits, judge, load_gates
 
 SHIPPED = Path(__file__).resolve().parents[3] / "scenarios" / "gates.toml"
 CATALOGUE, COURSE = "GET /api/v1/courses", "GET /api/v1/courses/{course_id}"
+REVIEWS = "GET /api/v1/courses/{course_id}/reviews"
 ENROL = "POST /api/v1/courses/{course_id}/enrolments"
 GATES = Gates(cached=(CATALOGUE, COURSE))
 
@@ -58,7 +59,7 @@ def test_the_shipped_gates_are_the_plans_targets():
     assert gates.cache_hit_ratio == pytest.approx(0.80)
     assert gates.min_samples == 20
     assert (gates.regression_percent, gates.regression_ms) == (10.0, 2.0)
-    assert set(gates.cached) == {CATALOGUE, COURSE}
+    assert set(gates.cached) == {CATALOGUE, COURSE, REVIEWS}
     assert gates.generator_added_p95_ms == 10.0 and gates.generator_cpu_percent == 80.0
 
 
