@@ -18,6 +18,7 @@ kind of answer (card, detail, reviews), so a write costs only the answers that s
 - `invalidate_instructor(instructor_id)`: the card of every course of that instructor, whose InstructorRef
   carries their counters (published courses, students). A detail reads the counters afresh on every request,
   so an enrolment does not cost the details of the instructor's other courses.
+- `invalidate_publication(course)`: a course listed or unlisted: both of the above.
 - `invalidate_person(user_id)`: every answer showing that user's name or avatar: the cards and details of the
   courses they teach, the review pages of the courses they reviewed (a profile change).
 - `invalidate_catalogue()`: everything (a change outside the API, e.g. by another app).
@@ -88,34 +89,29 @@ def _bump(keys: list[str]) -> None:
         log.exception("cache invalidation of %s failed", keys)
 
 
-def card_keys(course_ids: list[str]) -> dict[str, str] | None:
-    """{course id: the key of its card} (None when the cache is off or unreachable)."""
+def _keys(kind: Kind, course_ids: list[str], *parts: object) -> dict[str, str] | None:
+    """{course id: the key of its answer of `kind`} under the current generations (None: cache off or down)."""
     if not enabled():
         return None
-    by_course = {course_id: _generation("card", course_id) for course_id in course_ids}
+    own = {course_id: _generation(kind, course_id) for course_id in course_ids}
     try:
-        generations = _generations([ALL_GENERATION, *by_course.values()])
+        generations = _generations([ALL_GENERATION, *own.values()])
     except Exception:  # pragma: no cover - a cache outage
         log.exception("cache unavailable")
         return None
     every = generations[ALL_GENERATION]
-    return {course_id: f"{PREFIX}:card:{course_id.lower()}:{every}:{generations[key]}"
-            for course_id, key in by_course.items()}
+    return {course_id: ":".join([PREFIX, kind, course_id.lower(), *map(str, parts), str(every), str(generations[key])])
+            for course_id, key in own.items()}
+
+
+def card_keys(course_ids: list[str]) -> dict[str, str] | None:
+    """{course id: the key of its card} (None when the cache is off or unreachable)."""
+    return _keys("card", course_ids)
 
 
 def _course_key(kind: Kind, course_id: str, *parts: object) -> str | None:
-    """A key of one course's cached answers of a kind, under the current generations (None: cache off or down)."""
-    if not enabled():
-        return None
-    course_id = course_id.lower()
-    own = _generation(kind, course_id)
-    try:
-        generations = _generations([ALL_GENERATION, own])
-    except Exception:  # pragma: no cover - a cache outage
-        log.exception("cache unavailable")
-        return None
-    return ":".join([PREFIX, kind, course_id, *map(str, parts), str(generations[ALL_GENERATION]),
-                     str(generations[own])])
+    keys = _keys(kind, [course_id], *parts)
+    return None if keys is None else keys[course_id]
 
 
 def detail_key(course_id: str, view: View) -> str | None:
@@ -162,19 +158,6 @@ def _record(hits: int, misses: int) -> None:
         counts[1] += misses
 
 
-def lookup(key: str | None) -> Any | None:
-    """The cached value (None on a miss), counted as a hit or a miss."""
-    if key is None:
-        return None
-    try:
-        value = cache.get(key)
-        _record(int(value is not None), int(value is None))
-    except Exception:  # pragma: no cover - a cache outage
-        log.exception("cache unavailable")
-        return None
-    return value
-
-
 def lookup_many(keys: Iterable[str]) -> dict[str, Any]:
     """{key: value} of the keys found, every key counted as a hit or a miss."""
     keys = list(keys)
@@ -187,13 +170,9 @@ def lookup_many(keys: Iterable[str]) -> dict[str, Any]:
     return found
 
 
-def store(key: str | None, value: Any) -> None:
-    if key is None:
-        return
-    try:
-        cache.set(key, value, timeout=settings.API_CACHE_TTL)
-    except Exception:  # pragma: no cover - a cache outage
-        log.exception("cache unavailable")
+def lookup(key: str | None) -> Any | None:
+    """The cached value (None on a miss), counted as a hit or a miss."""
+    return None if key is None else lookup_many([key]).get(key)
 
 
 def store_many(values: dict[str, Any]) -> None:
@@ -203,6 +182,11 @@ def store_many(values: dict[str, Any]) -> None:
         cache.set_many(values, timeout=settings.API_CACHE_TTL)
     except Exception:  # pragma: no cover - a cache outage
         log.exception("cache unavailable")
+
+
+def store(key: str | None, value: Any) -> None:
+    if key is not None:
+        store_many({key: value})
 
 
 def remember(key: str | None, build: Callable[[], T]) -> T:
@@ -231,7 +215,7 @@ def cards(course_ids: list[str], build: Callable[[list[str]], dict[str, T]]) -> 
 
 
 def invalidate_catalogue() -> None:
-    """Every card and every course detail, once the current transaction commits."""
+    """Every cached answer of every course, once the current transaction commits."""
     transaction.on_commit(lambda: _bump([ALL_GENERATION]), robust=True)
 
 
@@ -250,6 +234,13 @@ def invalidate_instructor(instructor_id: str) -> None:
         _bump([_generation("card", str(course_id)) for course_id in ids])
 
     transaction.on_commit(bump, robust=True)
+
+
+def invalidate_publication(course: Course) -> None:
+    """A course listed or unlisted (published, unpublished, deleted): its own answers, and its instructor's
+    counters on the cards of their courses."""
+    invalidate_course(course.id)
+    invalidate_instructor(course.instructor_id)
 
 
 def invalidate_person(user_id: str) -> None:

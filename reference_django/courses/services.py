@@ -195,8 +195,7 @@ def course_update(*, ident: Identity, course: Course, body: dict[str, Any]) -> C
 def course_delete(*, ident: Identity, course: Course) -> None:
     """P33: soft delete (enrollments and content stay)."""
     course.soft_delete(by=ident.user_id)
-    cache.invalidate_course(course.id)
-    cache.invalidate_instructor(course.instructor_id)  # their course and student counters
+    cache.invalidate_publication(course)
 
 
 @transaction.atomic
@@ -209,8 +208,7 @@ def course_publish(*, ident: Identity, course: Course) -> Course:
     if course.status != "published" or not course.is_published:
         course.status, course.is_published, course.published_at = "published", True, timezone.now()
         course.save_versioned(["status", "is_published", "published_at"], by=ident.user_id)
-        cache.invalidate_course(course.id)
-        cache.invalidate_instructor(course.instructor_id)
+        cache.invalidate_publication(course)
         changes = ["status", "isPublished", "publishedAt"]
     course_updated(course.id, changes)
     return course
@@ -224,8 +222,7 @@ def course_unpublish(*, ident: Identity, course: Course) -> Course:
         changes = ["status"] + (["isPublished"] if course.is_published else [])
         course.status, course.is_published = "unpublished", False
         course.save_versioned(["status", "is_published"], by=ident.user_id)
-        cache.invalidate_course(course.id)
-        cache.invalidate_instructor(course.instructor_id)
+        cache.invalidate_publication(course)
     course_updated(course.id, changes)
     return course
 

@@ -172,28 +172,29 @@ def test_production_settings_refuse_a_short_secret_key(monkeypatch):
         importlib.import_module("reference_django.config.settings.production")
 
 
+def production_module(monkeypatch):
+    """The production settings module, freshly imported with a valid secret (and not left in sys.modules)."""
+    monkeypatch.setenv("DJANGO_SECRET_KEY", secret_key())
+    sys.modules.pop("reference_django.config.settings.production", None)
+    module = importlib.import_module("reference_django.config.settings.production")
+    sys.modules.pop(module.__name__, None)
+    return module
+
+
 @pytest.fixture
 def production(monkeypatch) -> dict[str, Any]:
     """The settings the production module sets on top of base (read from the module itself)."""
     from reference_django.config.settings import base
 
-    monkeypatch.setenv("DJANGO_SECRET_KEY", secret_key())
-    sys.modules.pop("reference_django.config.settings.production", None)
-    module = importlib.import_module("reference_django.config.settings.production")
-    sys.modules.pop(module.__name__, None)
     # DATABASES is left out: the tests keep their own database (its persistence is tested on its own below)
-    return {name: value for name, value in vars(module).items()
+    return {name: value for name, value in vars(production_module(monkeypatch)).items()
             if name.isupper() and name != "DATABASES" and getattr(base, name, None) != value}
 
 
 def test_production_keeps_database_connections_and_checks_them_before_reuse(monkeypatch):
     from reference_django.config.settings import base
 
-    monkeypatch.setenv("DJANGO_SECRET_KEY", secret_key())
-    sys.modules.pop("reference_django.config.settings.production", None)
-    module = importlib.import_module("reference_django.config.settings.production")
-    sys.modules.pop(module.__name__, None)
-    default = module.DATABASES["default"]
+    default = production_module(monkeypatch).DATABASES["default"]
     assert default["CONN_MAX_AGE"] == 60 and default["CONN_HEALTH_CHECKS"] is True
     assert default["NAME"] == base.DATABASES["default"]["NAME"]
     assert base.DATABASES["default"].get("CONN_MAX_AGE", 0) == 0  # development and tests: one per request
