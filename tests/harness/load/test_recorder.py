@@ -300,7 +300,8 @@ def test_a_process_held_by_a_busy_user_shows_as_send_lag(runs):
     overall = measured(runs["terminated"]).overall()
     lag, latency, intended = summarize(overall.lag), summarize(overall.latency), summarize(overall.intended)
     assert lag.max_ms > 100, lag
-    assert intended.max_ms > latency.max_ms + 50, (intended, latency)
+    # a request in flight while the hog runs is read late too, so the maxima can meet; the bulk cannot
+    assert intended.p90_ms > latency.p90_ms + 50, (intended, latency)
 
 
 def test_without_harness_load_out_the_recorder_is_inert(runs):
