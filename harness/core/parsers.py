@@ -249,6 +249,7 @@ class PathParser:
 
 
 existing_file = PathParser("the path of an existing file", Path.is_file)
+existing_dir = PathParser("the path of an existing folder", Path.is_dir)
 path = PathParser("a path")
 
 

@@ -37,8 +37,11 @@ class HttpTarget(Target):
             self._forwarder = http_forwarder(self.base_url, timeout=self.settings.request_timeout)
         return self._forwarder
 
+    #: What "up" means: a 200 from the health path (a kind that may only redirect says otherwise).
+    expected = "200"
+
     def wait_healthy(self, alive: Callable[[], str | None] = lambda: None) -> None:
-        """Poll GET <health_path> until it answers 200; `alive()` returns why the target is gone, if it is."""
+        """Poll GET <health_path> until `ready` says it is up; `alive()` returns why the target is gone, if it is."""
         assert self.base_url is not None
         url = self.base_url + self.settings.health_path
         deadline = time.monotonic() + self.settings.startup_timeout
@@ -47,13 +50,19 @@ class HttpTarget(Target):
             gone = alive()
             if gone:
                 raise TargetError(f"{self.name}: {gone} before answering {url}")
-            status, last = probe(url, timeout=min(2.0, self.settings.startup_timeout))
-            if status == 200:
+            status, last = self.probe(url, timeout=min(2.0, self.settings.startup_timeout))
+            if status is not None and self.ready(status):
                 return
             if time.monotonic() >= deadline:
-                raise TargetError(f"{self.name}: no 200 from {url} within {self.settings.startup_timeout:g} s "
-                                  f"(last: {last})")
+                raise TargetError(f"{self.name}: no {self.expected} from {url} within "
+                                  f"{self.settings.startup_timeout:g} s (last: {last})")
             time.sleep(POLL_INTERVAL_S)
+
+    def probe(self, url: str, *, timeout: float) -> tuple[int | None, str]:
+        return probe(url, timeout=timeout)
+
+    def ready(self, status: int) -> bool:
+        return status == 200
 
 
 class UrlTarget(HttpTarget):

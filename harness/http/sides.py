@@ -1,5 +1,6 @@
 """The two ways a request reaches an implementation, built to deliver the same bytes: `WsgiSide` calls a WSGI app
-in-process with the environ a server would build, `HttpSide` sends to a server with http.client and nothing added.
+in-process with the environ a server would build, `HttpSide` sends to a server with http.client and nothing added
+(over TLS for an https base URL, trusting the CA its `ssl_context` names).
 
 Both send what they are given: the path as given (no dot-segment or slash normalisation), the headers as given,
 one Host for every side (`DEFAULT_HOST` when the request names none), the loopback peer address, and
@@ -86,15 +87,22 @@ class HttpSide:
 
     WITH_BODY = WITH_BODY
 
-    def __init__(self, name: str, base_url: str, timeout: float = 30.0) -> None:
+    def __init__(self, name: str, base_url: str, timeout: float = 30.0, ssl_context: Any = None) -> None:
         parts = urlsplit(base_url)
         self.name, self.base_url, self.timeout = name, base_url.rstrip("/"), timeout
-        self._host, self._port, self._prefix = parts.hostname or "127.0.0.1", parts.port or 80, parts.path.rstrip("/")
+        self._tls = parts.scheme == "https"
+        self._host, self._prefix = parts.hostname or "127.0.0.1", parts.path.rstrip("/")
+        self._port = parts.port or (443 if self._tls else 80)
+        self._context = ssl_context  # for https: the context that trusts the server's CA (None: the system's)
 
     def send(self, sent: Sent) -> Reply:
         import http.client
 
-        conn = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
+        if self._tls:
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                self._host, self._port, timeout=self.timeout, context=self._context)
+        else:
+            conn = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
         try:
             conn.putrequest(sent.method, self._prefix + (sent.path or "/"), skip_host=True, skip_accept_encoding=True)
             headers = [(k, v) for k, v in sent.headers if k.lower() != "content-length"]

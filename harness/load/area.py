@@ -27,6 +27,7 @@ from harness.core.errors import TargetError
 from harness.core.parsers import database_url, existing_file, integer, names_of, string, string_list
 from harness.core.results import AreaResult, Finding, Metric, Severity, gate
 from harness.core.runs import Interrupted, Run
+from harness.core.serving import ServerSettings, served
 from harness.core.targets import Target, Targets
 
 from . import capacity, health
@@ -35,14 +36,12 @@ from .gates import Gates, judge, load_gates
 from .profiles import Profile, pick
 from .runner import (
     LocustOptions,
-    ServerSettings,
     calibration_settings,
     load_run,
     load_target_settings,
     require_allowed_host,
     require_serving,
     run_locust,
-    served,
     write_accounts,
 )
 

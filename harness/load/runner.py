@@ -1,7 +1,7 @@
 """Serving an app for load and driving locust against it, one app at a time.
 
-Serving (`load_target_settings`): an in-process (wsgi) target is served by gunicorn, gthread workers with the same
-worker, thread and keep-alive settings for both apps, through served.py, on its own database seeded like the
+Serving (`load_target_settings`, harness/core/serving.py): an in-process (wsgi) target is served by gunicorn,
+gthread workers with the same worker, thread and keep-alive settings for both apps, on its own database seeded like the
 run's (a fresh SQLite file in its folder unless `[load] <side>_database_url` or the target's own configured
 database is given, which is then reset and re-seeded); a spawn target keeps its own command; a url target is
 measured where it runs. Every served app gets SERVER_TIMING=1, its opt-in to the Server-Timing header.
@@ -22,17 +22,17 @@ import shlex
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from harness.core.config import TargetSettings, render
+from harness.core.config import TargetSettings
 from harness.core.errors import ConfigError, TargetError
 from harness.core.runs import Run, deferred_signals, stop_group, track_group
+from harness.core.serving import ServerSettings, served_target_settings
 from harness.core.target_base import last_line
-from harness.core.targets import Target, free_port, make_target, started_target
+from harness.core.targets import Target, free_port
 from harness.core.urlguard import is_loopback_host
 from harness.seed import SCALES, accounts
 
@@ -45,22 +45,6 @@ GRACE_S = 45.0
 #: How long the master waits for its workers to connect (remote ones are started by hand: longer).
 WORKERS_WAIT_S = 30
 REMOTE_WORKERS_WAIT_S = 300
-
-
-@dataclass(frozen=True, slots=True)
-class ServerSettings:
-    """How both apps are served under load: the same for each, so the comparison is fair."""
-
-    workers: int = 2
-    threads: int = 4
-    keep_alive_s: int = 75  # longer than any think time, so a user keeps its connection between requests
-    timeout_s: int = 60
-
-    def command(self, app: str) -> tuple[str, ...]:
-        return ("{python}", "-m", "gunicorn", "--bind", "{host}:{port}", "--workers", str(self.workers),
-                "--worker-class", "gthread", "--threads", str(self.threads), "--keep-alive", str(self.keep_alive_s),
-                "--timeout", str(self.timeout_s), "--graceful-timeout", "5", "--backlog", "2048",
-                "--worker-connections", "20000", app)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,39 +61,9 @@ class LocustRun:
 
 def load_target_settings(configured: TargetSettings, server: ServerSettings,
                          database_url: str | None) -> TargetSettings:
-    """The settings of `configured` served for load (its name gets a `-load` suffix: its own folder)."""
-    env = {**configured.env, "SERVER_TIMING": "1"}
-    name = f"{configured.name}-load"
-    if configured.kind == "url":
-        return dataclasses.replace(configured, name=name)
-    reset = database_url is not None or configured.database_url is not None
-    common = {"name": name, "env": env, "database_url": database_url or configured.database_url, "reset": reset,
-              "seed": configured.seed, "port": 0}
-    if configured.kind == "spawn":
-        return dataclasses.replace(configured, **common)
-    env["HARNESS_SERVED_SPEC"] = "{target_dir}/served-app.json"
-    build_once = ("{python}", "-m", "harness.load.served")
-    return dataclasses.replace(configured, kind="spawn", command=server.command("harness.load.served:application"),
-                               workers=server.workers, prepare=(*configured.prepare, build_once), **common)
-
-
-def write_served_spec(target: Target) -> None:
-    """The app served.py builds in gunicorn's process: the configured factory and its rendered app_config."""
-    settings = target.settings
-    config = {key: render(value, target.placeholders()) if isinstance(value, str) else value
-              for key, value in settings.app_config.items()}
-    spec = {"app": settings.app, "factory": settings.factory, "config": config}
-    (target.directory / "served-app.json").write_text(json.dumps(spec, indent=2), encoding="utf-8")
-
-
-@contextmanager
-def served(run: Run, settings: TargetSettings) -> Iterator[Target]:
-    """The app prepared, started under its server, seeded; stopped on the way out."""
-    target = make_target(settings, run)
-    if "HARNESS_SERVED_SPEC" in settings.env:
-        write_served_spec(target)
-    with started_target(target) as started:
-        yield started
+    """The settings of `configured` served for load (its name gets a `-load` suffix: its own folder), with
+    SERVER_TIMING=1."""
+    return served_target_settings(configured, server, database_url, suffix="load", env={"SERVER_TIMING": "1"})
 
 
 def require_serving(target: Target) -> None:

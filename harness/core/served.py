@@ -1,13 +1,13 @@
-"""The WSGI entry point gunicorn serves for a load run: `harness.load.served:application`.
+"""The WSGI entry point gunicorn serves for the areas that need a real server: `harness.core.served:application`.
 
-The load area serves an in-process (wsgi) target under a production server, so the app must be built in the
-server's own process the way the harness would build it: a module-level app imported (configured by the
-environment, as Django's is), or a factory called with its `app_config` and DATABASE_URL. What to build is in
-the JSON file named by HARNESS_SERVED_SPEC, which the load area writes beside the server's log:
+The load and security areas serve an in-process (wsgi) target under a production server (serving.py), so the
+app must be built in the server's own process the way the harness would build it: a module-level app imported
+(configured by the environment, as Django's is), or a factory called with its `app_config` and DATABASE_URL.
+What to build is in the JSON file named by HARNESS_SERVED_SPEC, which serving.py writes beside the server's log:
 
     {"app": "legacy_flask:create_app", "factory": null, "config": {"RATELIMIT_ENABLED": false, ...}}
 
-`python -m harness.load.served` builds the app once and exits: the load area runs it as a prepare step, so
+`python -m harness.core.served` builds the app once and exits: serving.py runs it as a prepare step, so
 whatever the app does the first time it starts (a Flask app creating its schema) is done before gunicorn's
 workers start side by side and race to do it.
 """
@@ -39,7 +39,7 @@ def build(spec: dict[str, Any]) -> Any:
 def _application() -> Any:
     path = os.environ.get("HARNESS_SERVED_SPEC")
     if not path:
-        raise RuntimeError("HARNESS_SERVED_SPEC is not set: harness.load.served is served by `harness load` only")
+        raise RuntimeError("HARNESS_SERVED_SPEC is not set: served by `harness load` and `harness security` only")
     with open(path, encoding="utf-8") as spec:
         return build(json.load(spec))
 
