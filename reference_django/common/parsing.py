@@ -25,7 +25,7 @@ def json_body(request: Request, *, allow_empty: bool = True) -> dict[str, Any]:
                              details={"field": "Content-Type", "reason": "must be application/json"})
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise InvalidRequest("Malformed JSON body", details={"field": "body", "reason": "is not valid JSON"}) from None
     if not isinstance(data, dict):
         raise InvalidRequest("The JSON body must be an object",
