@@ -227,6 +227,8 @@ def test_production_responses_carry_the_security_headers(django_app, production)
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
     assert headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Embedder-Policy"] == "require-corp"
+    assert headers["Permissions-Policy"].startswith("camera=()")
     assert headers["X-Content-Type-Options"] == "nosniff"
 
 

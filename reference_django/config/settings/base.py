@@ -190,6 +190,10 @@ CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
     "default-src": ["'self'"], "object-src": ["'none'"], "frame-ancestors": ["'none'"],
     "base-uri": ["'none'"], "form-action": ["'self'"]}}
 CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+# What `harness security` found missing on the admin's HTML (ZAP 10063, 90004-2): the API uses no browser feature,
+# and the admin embeds nothing from elsewhere.
+CROSS_ORIGIN_EMBEDDER_POLICY = "require-corp"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 LOGGING = {
     "version": 1, "disable_existing_loggers": False,
