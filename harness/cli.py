@@ -30,7 +30,8 @@ from harness.core.errors import ConfigError
 #: area that does not exist yet, or does not import, never breaks the other commands. The module defines a click
 #: group named after the area, with the common options; without a subcommand it runs the area on the configured
 #: targets.
-AREA_COMMANDS = {"contract": "harness.contract.cli", "data": "harness.data.cli", "load": "harness.load.cli"}
+AREA_COMMANDS = {"contract": "harness.contract.cli", "data": "harness.data.cli", "load": "harness.load.cli",
+                 "security": "harness.security.cli"}
 
 
 class HarnessGroup(click.Group):

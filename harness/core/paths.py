@@ -5,7 +5,7 @@
     SHARED       the shared reference material beside the checkout (`../shared`), or HARNESS_SHARED
     LEGACY_API   SHARED/legacy-api: API.md, SCHEMA.md and the real clients' Postman collection
     ADVISORIES   SHARED/advisories: the offline snapshot of the PyPA advisory database
-    SCENARIOS    scenarios/: the locust journeys, the load profiles and the load gates
+    SCENARIOS    scenarios/: the locust journeys, the load profiles and gates, the security gates and rules
 """
 from __future__ import annotations
 
@@ -29,3 +29,4 @@ POSTMAN = LEGACY_API / "unpuzzle-postman-collection.json"
 LOCUSTFILE = SCENARIOS / "locustfile.py"
 LOAD_PROFILES = SCENARIOS / "profiles.toml"
 LOAD_GATES = SCENARIOS / "gates.toml"
+SECURITY_GATES = SCENARIOS / "security.toml"

@@ -17,6 +17,7 @@ from harness.core.results import AreaResult, ReportsError
 from .junit import area_junit
 from .load import write_load_files
 from .markdown import area_markdown
+from .security import write_security_files
 from .terminal import run_passed, verdict_json, verdict_text
 
 if TYPE_CHECKING:
@@ -29,7 +30,8 @@ AREA_FILES: tuple[tuple[str, Callable[[AreaResult], str]], ...] = (
     ("md", area_markdown),
 )
 #: An area's evidence files beyond those (written into the run folder from its result).
-AREA_EXTRAS: dict[str, Callable[[Path, AreaResult], list[Path]]] = {"load": write_load_files}
+AREA_EXTRAS: dict[str, Callable[[Path, AreaResult], list[Path]]] = {"load": write_load_files,
+                                                                     "security": write_security_files}
 
 
 def write_reports(run_dir: Path, results: list[AreaResult]) -> list[Path]:

@@ -106,4 +106,11 @@ def _load_summary(result: AreaResult) -> list[str]:
     return load_summary(result)
 
 
-SUMMARIES: dict[str, Summary] = {"contract": contract_summary, "data": data_summary, "load": _load_summary}
+def _security_summary(result: AreaResult) -> list[str]:
+    from .security import security_summary
+
+    return security_summary(result)
+
+
+SUMMARIES: dict[str, Summary] = {"contract": contract_summary, "data": data_summary, "load": _load_summary,
+                                 "security": _security_summary}

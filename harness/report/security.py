@@ -1,0 +1,122 @@
+"""The security area's summary lines and its evidence files, rendered from security.json alone.
+
+    security/bandit.json        bandit's own JSON per side (written by bandit during the run: security/<side>/)
+    security/bandit.sarif       SARIF 2.1.0, a run per side, each result with its fingerprint and baselineState
+    security/bandit.html        both sides' issues, counts by severity
+    security/<side>/zap-report.json   ZAP's traditional-json report of that side's alerts, exactly ZAP's shape
+    security/<side>/zap-report.html   ZAP-style HTML report
+    security/zap.sarif          SARIF, a run per side
+    security/<side>/grade.json  the Observatory tests, score, grade and the steps to A+
+    security/grade.html         both sides' grades side by side
+    security/<side>/audit.json  the dependency audit (checked, vulnerable, unchecked, the data's age)
+    security/probes.json        every probe on both sides: refused or not, with its curl reproduction
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from harness.core.results import BLOCKING, AreaResult, Finding, Severity
+
+from .observatory import grade_html, grade_lines
+from .security_static import audit_lines, bandit_html, bandit_sarif
+from .zap import traditional_json, zap_html, zap_sarif
+
+SHOWN = 40
+
+
+def _evidence(result: AreaResult, check: str) -> dict[str, dict[str, Any]]:
+    """The evidence finding of `check` (bandit_report, zap_report, ...) per side."""
+    return {f.evidence["side"]: f.evidence for f in result.findings if f.check == check}
+
+
+def _generated(result: AreaResult) -> datetime:
+    try:
+        return datetime.fromisoformat(result.started.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.now(UTC)
+
+
+def _sites(evidence: Mapping[str, Any]) -> list[dict[str, Any]]:
+    by_site: dict[str, list[dict[str, Any]]] = {}
+    for alert in evidence.get("alerts", []):
+        by_site.setdefault(alert.get("site") or evidence.get("base_url") or "", []).append(alert)
+    return [{"name": site, "alerts": alerts} for site, alerts in by_site.items()]
+
+
+def _dump(path: Path, document: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
+    return path
+
+
+def write_security_files(run_dir: Path, result: AreaResult) -> list[Path]:
+    folder, written = run_dir / "security", []
+    bandit = _evidence(result, "bandit_report")
+    if bandit:
+        issues = {side: evidence["issues"] for side, evidence in bandit.items()}
+        roots = {side: Path(evidence["run"].get("root", side)).name for side, evidence in bandit.items()}
+        version = next(iter(bandit.values()))["run"].get("version", "")
+        written.append(_dump(folder / "bandit.sarif", bandit_sarif(issues, roots, version)))
+        (folder / "bandit.html").write_text(bandit_html(issues, roots, version), encoding="utf-8")
+        written.append(folder / "bandit.html")
+    zap = _evidence(result, "zap_report")
+    for side, evidence in zap.items():
+        side_folder = folder / side
+        side_folder.mkdir(parents=True, exist_ok=True)
+        sites = _sites(evidence)
+        (side_folder / "zap-report.json").write_text(traditional_json(sites, _generated(result)), encoding="utf-8")
+        (side_folder / "zap-report.html").write_text(zap_html(sites, _generated(result)), encoding="utf-8")
+        written += [side_folder / "zap-report.json", side_folder / "zap-report.html"]
+    if zap:
+        written.append(_dump(folder / "zap.sarif", {"sides": {side: zap_sarif(_sites(evidence))
+                                                             for side, evidence in zap.items()}}))
+    grades = _evidence(result, "grade_report")
+    for side, evidence in grades.items():
+        written.append(_dump(folder / side / "grade.json", evidence))
+    if grades:
+        (folder / "grade.html").write_text(grade_html(grades), encoding="utf-8")
+        written.append(folder / "grade.html")
+    for side, evidence in _evidence(result, "audit_report").items():
+        written.append(_dump(folder / side / "audit.json", evidence))
+    probes = _evidence(result, "probe_report")
+    if probes:
+        written.append(_dump(folder / "probes.json", {side: e["proofs"] for side, e in probes.items()}))
+    return written
+
+
+def security_summary(result: AreaResult) -> list[str]:
+    lines = [f"security gate: {'PASS' if result.passed else 'FAIL'} in {result.duration_s:.1f}s"]
+    lines += grade_lines(_evidence(result, "grade_report"))
+    lines += audit_lines(_evidence(result, "audit_report"))
+    for side, evidence in _evidence(result, "bandit_report").items():
+        states: dict[str, int] = {}
+        for issue in evidence["issues"]:
+            states[issue.get("baseline_state", "new")] = states.get(issue.get("baseline_state", "new"), 0) + 1
+        shown = ", ".join(f"{count} {state}" for state, count in sorted(states.items())) or "none"
+        lines.append(f"  {side}: bandit {len(evidence['issues'])} issues ({shown})")
+    for metric in result.metrics:
+        if metric.id in ("zap_exit_code", "probes_refused"):
+            lines.append(f"  {metric.side}: {metric.id} {metric.value}{f' {metric.target}' if metric.target else ''}")
+    lines += _weaknesses(result.findings)
+    blocking = [f for f in result.findings if f.severity in BLOCKING]
+    lines.append(f"  blocking findings: {len(blocking)} of {len(result.findings)}")
+    lines += [f"  FAIL {f.check}: {f.message}" for f in blocking[:SHOWN]]
+    return lines
+
+
+def _weaknesses(findings: list[Finding]) -> list[str]:
+    """Legacy's weaknesses by rule: the migration's reason, listed, never failing the gate."""
+    by_rule: dict[str, int] = {}
+    for finding in findings:
+        if finding.evidence.get("side") == "legacy" and finding.severity == Severity.INFO and \
+                finding.evidence.get("rule_severity") and finding.check in ("bandit", "zap", "probe", "dependency") \
+                and finding.evidence.get("rule") != "data-age":
+            key = f"{finding.check} {finding.evidence.get('rule') or ''} [{finding.evidence['rule_severity']}]"
+            by_rule[key] = by_rule.get(key, 0) + 1
+    if not by_rule:
+        return []
+    return ["  legacy weaknesses by rule:"] + [f"    {key} x{count}" for key, count in sorted(by_rule.items())]
