@@ -4,8 +4,9 @@
         ZAP's "traditional-json" report exactly as zap-extensions' reports add-on template
         (reports/traditional-json/report.json) lays it out: "@programName", "@version", "@generated" (ZAP's
         "EEE, d MMM yyyy HH:mm:ss"), "created" (Java's Instant.toString), then "site": per site "@name", "@host",
-        "@port", "@ssl" and its alerts, each with its instances. Every value is a string, but `systemic` (a boolean)
-        and each instance's `nodeName` (null: the harness keeps no Sites tree). Texts are escaped as the template's
+        "@port", "@ssl" and its alerts, each with its instances. Every value is a string but `systemic` (a boolean);
+        an instance's `nodeName` is its URI (ZAP names a Sites-tree node so for a request without parameters; the
+        harness keeps no Sites tree). Texts are escaped as the template's
         legacyEscapeText / legacyEscapeParagraph escape them (paragraph fields as "<p>line</p><p>line</p>").
     zap_html(sites, generated) -> str
         a self-contained HTML report in the manner of ZAP's traditional HTML report: alerts counted by risk, the
@@ -80,7 +81,7 @@ def site_parts(site: str) -> tuple[str, str, str]:
 
 def _instance_json(instance: dict[str, Any], number: int) -> str:
     pad = "\t" * 7
-    values = [("id", _q(number)), ("uri", _q(instance.get("uri"))), ("nodeName", "null"),
+    values = [("id", _q(number)), ("uri", _q(instance.get("uri"))), ("nodeName", _q(instance.get("uri"))),
               ("method", _q(instance.get("method"))), ("param", _q(instance.get("param"))),
               ("attack", _q(instance.get("attack"))), ("evidence", _q(instance.get("evidence"))),
               ("otherinfo", _q(instance.get("otherinfo")))]

@@ -116,6 +116,18 @@ def test_the_report_of_a_zap_run_is_judged_by_the_rules_file():
     assert report_exit_code(REPORT, load_rules_file(RULES_FILE)) == 1
 
 
+def test_a_report_with_the_insights_zap_2_17_adds_is_read_the_same(tmp_path):
+    """ZAP 2.17's traditional-json can carry an `insights` list (statistics of the scan) before `site`."""
+    document = json.loads(REPORT.read_text())
+    document = {**{k: document[k] for k in ("@programName", "@version", "@generated", "created")},
+                "insights": [{"level": "Info", "reason": "Informational", "site": "", "key": "insight.endpoint.total",
+                              "description": "Count of total endpoints", "statistic": "3"}],
+                "site": document["site"]}
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(document))
+    assert read_zap_report(path) == read_zap_report(REPORT)
+
+
 @pytest.mark.parametrize(("rules", "exit_code", "counts"), [
     ("10021\tFAIL\t(x)\n", 1, {"FAIL": 1, "WARN": 4}),  # 10011, 10036, 10038, 10096 unlisted: WARN
     ("10021\tWARN\t(x)\n", 2, {"FAIL": 0, "WARN": 5}),
