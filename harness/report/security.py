@@ -6,6 +6,7 @@
     security/<side>/zap-report.json   ZAP's traditional-json report of that side's alerts, exactly ZAP's shape
     security/<side>/zap-report.html   ZAP-style HTML report
     security/zap.sarif          SARIF, a run per side
+    security/security.sarif     bandit's, ZAP's and the probes' runs in one log, for a code-scanning upload
     security/<side>/grade.json  the Observatory tests, score, grade and the steps to A+
     security/grade.html         both sides' grades side by side
     security/<side>/audit.json  the dependency audit (checked, vulnerable, unchecked, the data's age)
@@ -22,6 +23,7 @@ from typing import Any
 from harness.core.results import BLOCKING, AreaResult, Finding, Severity
 
 from .observatory import grade_html, grade_lines
+from .sarif import sarif_log, sarif_result, sarif_rule, sarif_run
 from .security_static import audit_lines, bandit_html, bandit_sarif
 from .zap import traditional_json, zap_html, zap_sarif
 
@@ -71,9 +73,16 @@ def write_security_files(run_dir: Path, result: AreaResult) -> list[Path]:
         (side_folder / "zap-report.json").write_text(traditional_json(sites, _generated(result)), encoding="utf-8")
         (side_folder / "zap-report.html").write_text(zap_html(sites, _generated(result)), encoding="utf-8")
         written += [side_folder / "zap-report.json", side_folder / "zap-report.html"]
-    if zap:
-        written.append(_dump(folder / "zap.sarif", {"sides": {side: zap_sarif(_sites(evidence))
-                                                             for side, evidence in zap.items()}}))
+    runs: list[dict[str, Any]] = []
+    for side, evidence in zap.items():
+        run = zap_sarif(_sites(evidence))["runs"][0]
+        run["automationDetails"] = {"id": f"zap/{side}/"}
+        runs.append(run)
+    if runs:
+        written.append(_dump(folder / "zap.sarif", sarif_log(runs)))
+    if bandit or runs or _evidence(result, "probe_report"):
+        every = (bandit_sarif(issues, roots, version)["runs"] if bandit else []) + runs + _probe_runs(result)
+        written.append(_dump(folder / "security.sarif", sarif_log(every)))
     grades = _evidence(result, "grade_report")
     for side, evidence in grades.items():
         written.append(_dump(folder / side / "grade.json", evidence))
@@ -86,6 +95,24 @@ def write_security_files(run_dir: Path, result: AreaResult) -> list[Path]:
     if probes:
         written.append(_dump(folder / "probes.json", {side: e["proofs"] for side, e in probes.items()}))
     return written
+
+
+def _probe_runs(result: AreaResult) -> list[dict[str, Any]]:
+    """A SARIF run per side of the probes that side did not refuse (and grade failures), at the operation."""
+    runs = []
+    for side in ("legacy", "candidate"):
+        found = [f for f in result.findings if f.check in ("probe", "grade") and f.evidence.get("side") == side]
+        if not found and side not in _evidence(result, "probe_report"):
+            continue
+        rules = {f.evidence.get("rule") or f.check: sarif_rule(f.evidence.get("rule") or f.check, f.check,
+                                                              f.message.split(":")[0]) for f in found}
+        results = [sarif_result(f.evidence.get("rule") or f.check, f.severity, f.message,
+                                properties={"operation": f.operation, "rule_severity": f.evidence.get("rule_severity"),
+                                            "reproduce": f.reproduce}) for f in found]
+        run = sarif_run(name="harness security probes", version="1", rules=list(rules.values()), results=results)
+        run["automationDetails"] = {"id": f"probes/{side}/"}
+        runs.append(run)
+    return runs
 
 
 def security_summary(result: AreaResult) -> list[str]:

@@ -114,6 +114,10 @@ class SecurityOptions:
 
 def options_from(settings: Settings) -> SecurityOptions:
     values = settings.area_settings(SECURITY_SETTINGS)
+    if values["zap_report"] is not None:
+        from .zap import read_zap_report
+
+        read_zap_report(values["zap_report"])  # a report that cannot be read is refused before anything starts
     return SecurityOptions(
         gates=load_gates(Path(values["gates"])),
         sides=tuple(side for side in SIDES if side in values["sides"]),

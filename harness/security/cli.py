@@ -50,6 +50,9 @@ def _with(checks: tuple[str, ...], zap_report: Path | None):
         if checks:
             section["checks"] = list(checks)
         if zap_report is not None:
+            from .zap import read_zap_report
+
+            read_zap_report(zap_report)  # refused (exit 2, one line) before any app is started
             section["zap_report"] = str(zap_report.resolve())
         return dataclasses.replace(settings, sections={**settings.sections, "security": section})
     return adjust

@@ -75,7 +75,10 @@ def test_legacys_weaknesses_are_listed_by_rule_and_never_fail_the_gate(bundled):
 
 
 def test_the_artefacts_are_written_in_the_formats_reviewers_read(bundled):
+    from harness.core.results import SCHEMA_PATH
+
     _, out = bundled
+    jsonschema.validate(result_of(out), json.loads(SCHEMA_PATH.read_text()))  # the one result schema
     folder = out / "latest" / "security"
     schema = json.loads((FIXTURES / "traditional-json.schema.json").read_text())
     for side in ("legacy", "candidate"):
@@ -89,6 +92,11 @@ def test_the_artefacts_are_written_in_the_formats_reviewers_read(bundled):
     sarif = json.loads((folder / "bandit.sarif").read_text())
     states = {r["baselineState"] for run in sarif["runs"] for r in run["results"]}
     assert sarif["version"] == "2.1.0" and states == {"unchanged"}
+    zap_sarif = json.loads((folder / "zap.sarif").read_text())
+    assert [run["automationDetails"]["id"] for run in zap_sarif["runs"]] == ["zap/legacy/", "zap/candidate/"]
+    every = json.loads((folder / "security.sarif").read_text())
+    tools = [run["tool"]["driver"]["name"] for run in every["runs"]]
+    assert tools.count("bandit") == 2 and tools.count("ZAP") == 2 and "harness security probes" in tools
     assert "<table" in (folder / "bandit.html").read_text() and "A+" in (folder / "grade.html").read_text()
     probes = json.loads((folder / "probes.json").read_text())
     ran = {p["probe"] for p in probes["candidate"]}
