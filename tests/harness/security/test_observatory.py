@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable, Iterator
-from urllib.parse import urlsplit
 
 import pytest
 
 from harness.core.errors import ConfigError, TargetError
 from harness.http import Reply, Sent, json_request
-from harness.http.sides import wsgi_environ
 from harness.report.observatory import grade_html, grade_lines
 from harness.security.observatory import (
     CORS_ORIGIN,
@@ -26,6 +24,7 @@ from harness.security.observatory import (
     score_of,
 )
 from tests.harness.contract.faults import ResponseRewriter
+from tests.harness.security.wire import fetcher, over
 
 URL = "https://127.0.0.1:8443/api/v1/courses"
 #: The HTTP listener (standing for port 80) redirecting to HTTPS on the same host (standing for 443).
@@ -467,29 +466,6 @@ HTTPS_SETTINGS = {"SECURE_HSTS_SECONDS": 63072000, "SECURE_HSTS_INCLUDE_SUBDOMAI
                   "SECURE_SSL_REDIRECT": True}  # production.py's, which the test settings leave out
 LOGIN = {"email": "student@unpuzzle.test", "password": "Student123!"}
 HTTP_HOST, HTTPS_HOST = "127.0.0.1:8080", "127.0.0.1:8443"
-
-
-def over(app, sent: Sent, scheme: str = "https") -> Reply:
-    """`sent` handed to the WSGI app as a server on the `scheme` listener would hand it (a TLS terminator sets
-    wsgi.url_scheme to https)."""
-    from werkzeug.test import run_wsgi_app
-
-    environ = wsgi_environ(sent)
-    environ["wsgi.url_scheme"] = scheme
-    app_iter, status, headers = run_wsgi_app(app, environ, buffered=True)
-    try:
-        body = b"".join(app_iter)
-    finally:
-        getattr(app_iter, "close", lambda: None)()
-    return Reply(int(status.split(" ", 1)[0]), list(headers.items()), body)
-
-
-def fetcher(app) -> Callable[[str], Reply]:
-    def fetch(url: str) -> Reply:
-        parts = urlsplit(url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        return over(app, Sent("GET", path, [("Host", parts.netloc)]), parts.scheme)
-    return fetch
 
 
 def grade_app(app, path: str = "/api/v1/courses") -> Grade:

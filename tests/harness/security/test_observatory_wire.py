@@ -13,16 +13,16 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 
 from harness.http import Reply, Sent, json_request
-from harness.http.sides import wsgi_environ
 from harness.security.observatory import CORS_ORIGIN, SCORES, Grade, grade, letter, redirect_chain, score_of
 from harness.security.observatory_checks import PASSING
 from harness.seed import accounts
 from tests.harness.contract.faults import ResponseRewriter
+from tests.harness.security.wire import fetcher, over
 
 #: production.py's HTTPS settings, which the test settings leave out. Sessions are signed cookies because the
 #: seeded database has no django_session table (the admin login answers 500 without this); Django's `sessionid`
@@ -41,31 +41,6 @@ Wsgi = Callable[..., Any]
 
 
 # -- the wire -----------------------------------------------------------------------------------------------------
-
-def over(app: Wsgi, sent: Sent, scheme: str = "https") -> Reply:
-    """`sent` handed to the app as the `scheme` listener's server hands it (a TLS terminator: wsgi.url_scheme)."""
-    from werkzeug.test import run_wsgi_app
-
-    environ = wsgi_environ(sent)
-    environ["wsgi.url_scheme"] = scheme
-    app_iter, status, headers = run_wsgi_app(app, environ, buffered=True)
-    try:
-        body = b"".join(app_iter)
-    finally:
-        getattr(app_iter, "close", lambda: None)()
-    return Reply(int(status.split(" ", 1)[0]), list(headers.items()), body)
-
-
-def fetcher(app: Wsgi) -> Callable[[str], Reply]:
-    """One GET as the Observatory's HTTP session sends it; only the loopback names reach the candidate."""
-    def fetch(url: str) -> Reply:
-        parts = urlsplit(url)
-        if parts.hostname not in ("127.0.0.1", "localhost"):
-            raise ConnectionRefusedError(url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        return over(app, Sent("GET", path or "/", [("Host", parts.netloc)]), parts.scheme)
-    return fetch
-
 
 def session_replies(app: Wsgi) -> list[Reply]:
     """The replies that set the session's cookies: the API login (access_token, refresh_token) and the admin's
