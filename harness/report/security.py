@@ -55,46 +55,58 @@ def _dump(path: Path, document: Any) -> Path:
     return path
 
 
+def _text(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def write_security_files(run_dir: Path, result: AreaResult) -> list[Path]:
-    folder, written = run_dir / "security", []
-    bandit = _evidence(result, "bandit_report")
-    if bandit:
-        issues = {side: evidence["issues"] for side, evidence in bandit.items()}
-        roots = {side: Path(evidence["run"].get("root", side)).name for side, evidence in bandit.items()}
-        version = next(iter(bandit.values()))["run"].get("version", "")
-        written.append(_dump(folder / "bandit.sarif", bandit_sarif(issues, roots, version)))
-        (folder / "bandit.html").write_text(bandit_html(issues, roots, version), encoding="utf-8")
-        written.append(folder / "bandit.html")
-    zap = _evidence(result, "zap_report")
-    for side, evidence in zap.items():
-        side_folder = folder / side
-        side_folder.mkdir(parents=True, exist_ok=True)
-        sites = _sites(evidence)
-        (side_folder / "zap-report.json").write_text(traditional_json(sites, _generated(result)), encoding="utf-8")
-        (side_folder / "zap-report.html").write_text(zap_html(sites, _generated(result)), encoding="utf-8")
-        written += [side_folder / "zap-report.json", side_folder / "zap-report.html"]
-    runs: list[dict[str, Any]] = []
-    for side, evidence in zap.items():
-        run = zap_sarif(_sites(evidence))["runs"][0]
-        run["automationDetails"] = {"id": f"zap/{side}/"}
-        runs.append(run)
-    if runs:
-        written.append(_dump(folder / "zap.sarif", sarif_log(runs)))
-    if bandit or runs or _evidence(result, "probe_report"):
-        every = (bandit_sarif(issues, roots, version)["runs"] if bandit else []) + runs + _probe_runs(result)
-        written.append(_dump(folder / "security.sarif", sarif_log(every)))
+    folder = run_dir / "security"
+    bandit_runs, written = _bandit_files(folder, result)
+    zap_runs, zap_written = _zap_files(folder, result)
+    written += zap_written
+    if bandit_runs or zap_runs or _evidence(result, "probe_report"):
+        written.append(_dump(folder / "security.sarif", sarif_log(bandit_runs + zap_runs + _probe_runs(result))))
     grades = _evidence(result, "grade_report")
-    for side, evidence in grades.items():
-        written.append(_dump(folder / side / "grade.json", evidence))
+    written += [_dump(folder / side / "grade.json", evidence) for side, evidence in grades.items()]
     if grades:
-        (folder / "grade.html").write_text(grade_html(grades), encoding="utf-8")
-        written.append(folder / "grade.html")
-    for side, evidence in _evidence(result, "audit_report").items():
-        written.append(_dump(folder / side / "audit.json", evidence))
+        written.append(_text(folder / "grade.html", grade_html(grades)))
+    written += [_dump(folder / side / "audit.json", evidence)
+                for side, evidence in _evidence(result, "audit_report").items()]
     probes = _evidence(result, "probe_report")
     if probes:
         written.append(_dump(folder / "probes.json", {side: e["proofs"] for side, e in probes.items()}))
     return written
+
+
+def _bandit_files(folder: Path, result: AreaResult) -> tuple[list[dict[str, Any]], list[Path]]:
+    """bandit.sarif and bandit.html; the SARIF runs, for security.sarif."""
+    bandit = _evidence(result, "bandit_report")
+    if not bandit:
+        return [], []
+    issues = {side: evidence["issues"] for side, evidence in bandit.items()}
+    roots = {side: Path(evidence["run"].get("root", side)).name for side, evidence in bandit.items()}
+    version = next(iter(bandit.values()))["run"].get("version", "")
+    sarif = bandit_sarif(issues, roots, version)
+    return sarif["runs"], [_dump(folder / "bandit.sarif", sarif),
+                           _text(folder / "bandit.html", bandit_html(issues, roots, version))]
+
+
+def _zap_files(folder: Path, result: AreaResult) -> tuple[list[dict[str, Any]], list[Path]]:
+    """Per side ZAP's traditional-json and HTML reports; zap.sarif with a run per side (returned too)."""
+    runs: list[dict[str, Any]] = []
+    written: list[Path] = []
+    for side, evidence in _evidence(result, "zap_report").items():
+        sites = _sites(evidence)
+        written += [_text(folder / side / "zap-report.json", traditional_json(sites, _generated(result))),
+                    _text(folder / side / "zap-report.html", zap_html(sites, _generated(result)))]
+        run = zap_sarif(sites)["runs"][0]
+        run["automationDetails"] = {"id": f"zap/{side}/"}
+        runs.append(run)
+    if runs:
+        written.append(_dump(folder / "zap.sarif", sarif_log(runs)))
+    return runs, written
 
 
 def _probe_runs(result: AreaResult) -> list[dict[str, Any]]:
