@@ -23,14 +23,12 @@ from urllib.parse import quote
 from harness.core.errors import TargetError
 from harness.http import Reply, Send, Sent, json_at, json_request, login_request
 
-from .model import Proof
+from .model import Proof, retry_after
 
 Account = tuple[str, str]
 PROFILE = "/api/v1/user/profile"
 #: A value no filter matches and no id has: what a hostile value is measured against, and the id of nothing.
 NONSENSE = "zzqx-probe-nonsense"
-#: The longest a 429's Retry-After is waited out, in seconds (a per-minute limit's window).
-MAX_WAIT = 65.0
 
 
 @dataclass(slots=True)
@@ -91,12 +89,9 @@ class Run:
         return seen
 
     def _wait(self, reply: Reply) -> bool:
-        """Wait out a rate limit when the side says for how long (MAX_WAIT at most); False when it does not."""
-        try:
-            wait = float(reply.header("Retry-After") or "")
-        except ValueError:
-            return False
-        if not 0 <= wait <= MAX_WAIT:
+        """Wait out a rate limit when the side says for how long (MAX_WAIT_S at most); False when it does not."""
+        wait = retry_after(reply)
+        if wait is None:
             return False
         time.sleep(wait)
         self.waited += wait

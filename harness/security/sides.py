@@ -26,15 +26,13 @@ from harness.seed import accounts
 from . import audit as audit_mod
 from . import observatory, passive, probes_auth, probes_data, static, zap
 from .crawl import CrawlSummary, Recorder, crawl
-from .model import Exchange, Proof
+from .model import Exchange, Proof, retry_after
 from .tls import LocalCA, served_pair
 
 if TYPE_CHECKING:
     from .area import SecurityOptions
 
 Send = Callable[[Sent], Reply]
-#: The longest a patient client waits for a rate-limit window to reset.
-MAX_WAIT_S = 65.0
 EVIL_ORIGIN = "https://evil.example"
 
 
@@ -232,19 +230,3 @@ class Patient:
         self.sleep(wait)
         self.waited_s += wait
         return self.inner(sent)
-
-
-def retry_after(reply: Reply, now: float | None = None) -> float | None:
-    """Seconds until the side accepts again (≥ 1), from Retry-After or X-RateLimit-Reset; None when it says
-    nothing or more than MAX_WAIT_S."""
-    now = time.time() if now is None else now
-    for name, relative in (("Retry-After", True), ("X-RateLimit-Reset", False)):
-        value = reply.header(name)
-        try:
-            seconds = float(value) if value is not None else None
-        except ValueError:
-            seconds = None
-        if seconds is not None:
-            wait = max(1.0, seconds if relative else seconds - now + 1)
-            return wait if wait <= MAX_WAIT_S else None
-    return None

@@ -7,7 +7,8 @@ from harness.api_doc import routes
 from harness.core import paths
 from harness.http import Reply, Sent
 from harness.security.crawl import Operations, Recorder, crawl
-from harness.security.sides import MAX_WAIT_S, Patient, retry_after
+from harness.security.model import MAX_WAIT_S, retry_after
+from harness.security.sides import Patient
 from harness.seed import accounts
 
 
