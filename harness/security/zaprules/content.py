@@ -138,6 +138,9 @@ _CARDS = tuple(re.compile(p) for p in (
     r"\b(?:4[0-9]{12})(?:[0-9]{3})?\b"))
 _CARD_NAMES = ("American Express", "DinersClub", "Discover", "Jcb", "Maestro", "Mastercard", "Visa")
 _DIGIT_RUNS = re.compile(r"(?:\d{3,}\s*)+")
+#: The characters of a token (a JWT segment, a hex id, a GUID without dashes, base64url) around a digit run.
+_TOKEN_BEFORE, _TOKEN_AFTER = re.compile(r"[A-Za-z0-9_-]*\Z"), re.compile(r"[A-Za-z0-9_-]*")
+_LETTER = re.compile(r"[A-Za-z]")
 
 
 def pii_applies(ex: Exchange) -> str | None:
@@ -171,13 +174,22 @@ def _pii_text(ex: Exchange) -> str:
     return " ".join(html.text + html.scripts)
 
 
+def _inside_token(text: str, start: int, end: int) -> bool:
+    """The digits are part of a longer token with letters in it (a random JWT, session id or hex id that
+    happens to hold a Luhn-valid run): the false positive ZAP's maintainers leave to an alert filter
+    (zaproxy/zaproxy#8303, #8986), which random tokens would turn into a verdict that flips from run to run."""
+    before = _TOKEN_BEFORE.search(text, max(start - 256, 0), start).group()
+    after = _TOKEN_AFTER.match(text, end, end + 256).group()
+    return _LETTER.search(before + after) is not None
+
+
 def pii(ex: Exchange) -> list[Instance]:
     text = _pii_text(ex)
     found = []
     for run in _DIGIT_RUNS.finditer(text):
         around = re.sub(r"\s+", "", text[max(run.start() - 3, 0):run.end() + 3])
         candidate = re.sub(r"\s+", "", run.group())
-        if "_" in around:
+        if "_" in around or _inside_token(text, run.start(), run.end()):
             continue
         for card, name in zip(_CARDS, _CARD_NAMES, strict=True):
             if not card.search(candidate):

@@ -240,6 +240,15 @@ def test_pii_skips_a_decimal_number_and_an_invalid_card():
     assert found(exchange(body=PAGE.replace(b"Hello", b"Card 4111 1111 1111 1112")), 10062) == []
 
 
+def test_pii_skips_a_card_shaped_run_inside_a_token_but_not_a_card_between_quotes():
+    """The run that failed a scan: a random access token holding the Luhn-valid "4953368613259"."""
+    token = b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOjF9.QxkR4953368613259kZ"
+    json_type = {"set_": {"Content-Type": "application/json"}}
+    assert found(exchange(body=b'{"access_token": "' + token + b'"}', **json_type), 10062) == []
+    assert found(exchange(body=b'{"id": "a9fc4953368613259e"}', **json_type), 10062) == []
+    assert found(exchange(body=b'{"card": "4953368613259"}', **json_type), 10062) == [("10062", 3, "4953368613259")]
+
+
 def test_timestamps_ignore_cache_headers_and_far_dates():
     assert found(exchange(add=(("ETag", NOW),)), 10096) == []
     assert found(exchange(body=PAGE.replace(b"Hello", b"1000000000")), 10096) == []  # 2001: over 10 years ago
