@@ -31,7 +31,8 @@ from harness.core.errors import ConfigError
 #: group named after the area, with the common options; without a subcommand it runs the area on the configured
 #: targets.
 AREA_COMMANDS = {"contract": "harness.contract.cli", "data": "harness.data.cli", "load": "harness.load.cli",
-                 "security": "harness.security.cli"}
+                 "security": "harness.security.cli", "scorecard": "harness.scorecard.cli",
+                 "coverage": "harness.scorecard.cli"}
 
 
 class HarnessGroup(click.Group):
@@ -75,12 +76,17 @@ def main() -> None:
 @main.command()
 @common_options
 def verify(options: CommonOptions) -> None:
-    """Start both targets, run every area against them and write reports/<run-id>/<area>.json.
+    """Start both targets, run every area against them, write reports/<run-id>/<area>.json, and end with the
+    scorecard (scorecard.html, .md, .junit.xml, .json; the history).
 
-    Exit 0 when every gate passed, 1 when one failed, 2 on a bad setting, 3 when a target could not be
-    started or reached."""
+    Exit 0 when every gate passed, 1 when one failed (an area's or the scorecard's), 2 on a bad setting, 3 when a
+    target could not be started or reached."""
+    from harness.report.scorecard import scorecard_text, write_scorecard_files
+    from harness.scorecard.run import prepare, score
+
     with harness_errors():
         settings = options.settings()
+        prepared = prepare(settings)  # a bad scorecard setting or gates file fails before anything runs
         discover_areas()
         areas = select_areas(settings)
         try:
@@ -89,7 +95,11 @@ def verify(options: CommonOptions) -> None:
         except Interrupted as exc:  # SIGINT/SIGTERM/SIGHUP: everything stopped, partial results written
             raise SystemExit(report.conclude_interrupted(exc, as_json=settings.json)) from None
         code = report.conclude(run, results, as_json=settings.json)
-    raise SystemExit(code)
+        card, extra = score(prepared, run.out_dir)
+        written = write_scorecard_files(run.out_dir, card, extra)
+        if not settings.json:
+            click.echo(f"{scorecard_text(card)}\nScorecard: {written[0]}")
+    raise SystemExit(code or (0 if card.passed else 1))
 
 
 for _command in (seed, serve, replay):

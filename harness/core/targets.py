@@ -21,8 +21,10 @@ both, stop both whatever happens.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .config import Settings, TargetSettings
@@ -100,3 +102,17 @@ def started_target(target: Target, before_prepare: BeforePrepare | None = None) 
         yield target
     finally:
         target.stop()
+
+
+def app_source(target: TargetSettings) -> Path | None:
+    """The folder of the package a target's app comes from (None for a url target, or one not importable): the
+    source the security area scans and the scorecard measures."""
+    if not target.app or target.kind == "url":
+        return None
+    package = target.app.split(":", 1)[0].split(".", 1)[0]
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    return Path(locations[0]) if locations else None

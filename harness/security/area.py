@@ -28,7 +28,6 @@ Declared as `SECURITY_SETTINGS`; relative paths are relative to the settings fil
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 import secrets
 from collections.abc import Mapping
@@ -53,7 +52,7 @@ from harness.core.results import AreaResult
 from harness.core.reviewed import MatchKeys, declare_match_keys
 from harness.core.runs import Interrupted, Run
 from harness.core.serving import ServerSettings, served_target_settings
-from harness.core.targets import Targets
+from harness.core.targets import Targets, app_source
 
 from . import audit as audit_mod
 from . import findings as judged
@@ -137,19 +136,6 @@ def _signing_secret(values: Mapping[str, Any]) -> str | None:
     found = {values[f"{side}_env"].get("JWT_SECRET") or values[f"{side}_app_config"].get("JWT_SECRET")
              for side in SIDES}
     return found.pop() if len(found) == 1 else None
-
-
-def app_source(target: TargetSettings) -> Path | None:
-    """The folder of the package a target's app comes from (None for a url target, or one not importable)."""
-    if not target.app or target.kind == "url":
-        return None
-    package = target.app.split(":", 1)[0].split(".", 1)[0]
-    try:
-        spec = importlib.util.find_spec(package)
-    except (ImportError, ValueError):
-        return None
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    return Path(locations[0]) if locations else None
 
 
 def served_settings(configured: TargetSettings, opts: SecurityOptions, side: str, *,

@@ -511,7 +511,10 @@ def test_verify_exits_1_and_names_the_area_when_a_gate_fails(runner, in_tmp):
 
     assert result.exit_code == 1, result.output
     assert re.search(r"^  targets  FAILED .* 1 findings \(1 critical/high\)$", result.stdout, re.M), result.stdout
-    assert result.stdout.splitlines()[-1] == "Failed: targets"
+    assert "Failed: targets" in result.stdout.splitlines()
+    # verify ends with the scorecard, whose verdict names the failed area
+    assert re.search(r"^Scorecard: Safe to switch: no, because targets: failed", result.stdout, re.M), result.stdout
+    assert result.stdout.splitlines()[-1].endswith("scorecard.html")
 
 
 def test_verify_exits_3_with_one_line_when_a_target_is_unreachable(runner, in_tmp):
@@ -539,7 +542,8 @@ def test_verify_shows_progress_on_a_terminal_only(runner, in_tmp, monkeypatch):
 
     assert result.exit_code == 0, result.output
     assert "starting" in screen.getvalue() or "running" in screen.getvalue()
-    assert result.stdout.splitlines()[-1] == "All 1 area(s) passed."
+    assert "All 1 area(s) passed." in result.stdout.splitlines()
+    assert result.stdout.splitlines()[-1].startswith("Scorecard: ") and "scorecard" not in screen.getvalue()
 
 
 # -- area command groups, imported lazily --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from harness.core.results import SCHEMA_PATH, latest_run
 from harness.data.cli import data
+from tests.harness.scorecard.runs import score
 
 
 @pytest.fixture
@@ -39,6 +40,8 @@ def test_schema_identical_databases_exit_0(runner, db_pair, tmp_path):
     assert "21 legacy / 21 candidate tables; 0 breaking, 0 risky, 0 cosmetic" in result.output
     document = valid_area_result(tmp_path / "run")
     assert document["passed"] is True and document["findings"] == []
+    code, rows = score(tmp_path / "run")
+    assert rows["schema_differences"]["status"] == "pass" and rows["area.data"]["status"] == "pass"
 
 
 def test_schema_difference_exits_1_and_names_table_and_column(runner, db_pair, run_sql, tmp_path):
@@ -57,6 +60,10 @@ def test_schema_difference_exits_1_and_names_table_and_column(runner, db_pair, r
     )
     assert finding["evidence"]["name"] == "reported_count" and "--tables reviews" in finding["reproduce"]
     assert valid_area_result(tmp_path / "run") == document
+    # the injected schema change turns the scorecard's data row red, and its exit code 1
+    code, rows = score(tmp_path / "run")
+    assert code == 1 and rows["schema_differences"]["status"] == "fail"
+    assert rows["schema_differences"]["candidate"]["value"] == 1 and rows["area.data"]["status"] == "fail"
 
 
 def test_schema_allow_listed_cosmetic_difference_exits_0(runner, db_pair, run_sql, tmp_path):

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.scorecard.runs import score
+
 ROOT = Path(__file__).resolve().parents[3]
 CANDIDATE_ENV = {"DJANGO_SETTINGS_MODULE": "reference_django.config.settings.base", "RATELIMIT_ENABLED": "0",
                  "REDIS_URL": "", "UPLOAD_ROOT": "{target_dir}/uploads",
@@ -70,6 +72,15 @@ def test_the_smoke_profile_passes_on_the_bundled_pair(tmp_path):
     assert (tmp_path / "latest" / "load" / "candidate_latency.hgrm").read_text().startswith("       Value")
     assert "legacy: 12 users" in done.stdout and "candidate: 12 users" in done.stdout and "All 1 area(s) passed" \
         in done.stdout
+    # the scorecard of this run: the load rows filled from load.json, the cache shown but not judged by smoke
+    code, rows = score(tmp_path)
+    assert code == 0
+    for row_id, metric in (("p95_ms", "p95_ms"), ("queries_per_request", "queries_per_request_max")):
+        assert rows[row_id]["status"] == "pass", rows[row_id]
+        assert rows[row_id]["candidate"]["value"] == gated[(metric, "candidate")]["value"]
+        assert rows[row_id]["legacy"]["value"] == gated[(metric, "legacy")]["value"]
+    assert rows["cache_hit_ratio"]["status"] == "not measured" and "not judged" in rows["cache_hit_ratio"][
+        "candidate"]["note"]
 
 
 def _fault_config(tmp_path: Path) -> Path:
@@ -127,6 +138,11 @@ def test_each_gate_catches_its_fault_in_a_copy_of_the_candidate(tmp_path):
     # the course cache switched off: no lookups on the cached reads
     (cache,) = by_check["cache_hit_ratio"]
     assert "no cache lookup" in cache["message"]
+    # on the scorecard: the slow endpoint turns the p95 row red and the exit code 1, the N+1 the queries row
+    code, rows = score(tmp_path / "reports")
+    assert code == 1
+    assert rows["p95_ms"]["status"] == "fail" and "operation(s) over the target" in rows["p95_ms"]["candidate"]["note"]
+    assert rows["queries_per_request"]["status"] == "fail" and rows["area.load"]["status"] == "fail"
 
 
 def test_an_unknown_profile_is_one_line_and_exit_2(tmp_path):
