@@ -34,7 +34,7 @@ from .config import Settings
 from .errors import HarnessError
 from .results import AreaResult, Finding, ReportsError, Severity
 from .runs import Interrupted, Run, handle_signals, new_run, raise_if_interrupted, received_signal, utc_now_iso
-from .targets import Targets, open_targets
+from .targets import Targets, configured_targets, open_targets
 
 AreaFunction = Callable[[Run, Settings, Targets], AreaResult]
 DEFAULT_ORDER = 50
@@ -47,6 +47,9 @@ class Area:
     order: int = DEFAULT_ORDER
     #: The area reads both targets' databases: skipped (not failed) when a target has none.
     needs_database: bool = False
+    #: The area talks to the run's started targets; one that serves the configured apps itself (load, security)
+    #: says False, and a run of only such areas does not start, seed and stop two targets for nothing.
+    needs_targets: bool = True
 
 
 class AreaSkipped(Exception):
@@ -57,10 +60,11 @@ class AreaSkipped(Exception):
 _AREAS: dict[str, Area] = {}
 
 
-def register_area(name: str, *, order: int = DEFAULT_ORDER,
-                  needs_database: bool = False) -> Callable[[AreaFunction], AreaFunction]:
+def register_area(name: str, *, order: int = DEFAULT_ORDER, needs_database: bool = False,
+                  needs_targets: bool = True) -> Callable[[AreaFunction], AreaFunction]:
     def register(check: AreaFunction) -> AreaFunction:
-        _AREAS[name] = Area(name=name, check=check, order=order, needs_database=needs_database)
+        _AREAS[name] = Area(name=name, check=check, order=order, needs_database=needs_database,
+                            needs_targets=needs_targets)
         return check
     return register
 
@@ -202,7 +206,8 @@ def run_areas(settings: Settings, areas: list[Area], *,
     clock = time.perf_counter()
     with handle_signals():
         try:
-            with open_targets(run, settings) as targets:
+            opened = open_targets if any(area.needs_targets for area in areas) else configured_targets
+            with opened(run, settings) as targets:
                 described = targets.describe()
                 for area in areas:
                     results.append(run_area(area, run, settings, targets))

@@ -85,6 +85,12 @@ def open_targets(run: Run, settings: Settings, *, before_prepare: BeforePrepare 
 
 
 @contextlib.contextmanager
+def configured_targets(run: Run, settings: Settings) -> Iterator[Targets]:
+    """Both targets as configured, never prepared or started: for a run whose areas serve the apps themselves."""
+    yield Targets(legacy=make_target(settings.legacy, run), candidate=make_target(settings.candidate, run))
+
+
+@contextlib.contextmanager
 def started_target(target: Target, before_prepare: BeforePrepare | None = None) -> Iterator[Target]:
     """The one life cycle of a target: its database checked, prepared, started and seeded; stopped on the way
     out, whatever happens (its stop is registered before it starts)."""

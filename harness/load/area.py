@@ -97,7 +97,7 @@ class SideOutcome:
     capacity: capacity.Capacity | None = None
 
 
-@register_area("load", order=30)
+@register_area("load", order=30, needs_targets=False)
 def load(run: Run, settings: Settings, targets: Targets) -> AreaResult:
     opts = options_from(settings)
     outcomes: dict[str, SideOutcome] = {}

@@ -343,7 +343,7 @@ def run_measured(argv: Sequence[str], *, cwd: Path, timeout_s: float, shown: str
 
 def child_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """`environ` without what an enclosing pytest-cov, xdist worker or coverage run would leak into the child."""
-    return {name: value for name, value in environ.items() if name}
+    return {name: value for name, value in environ.items() if not name.startswith(_INHERITED_NOISE)}
 
 
 def _kill_group(child: subprocess.Popen) -> None:

@@ -153,7 +153,7 @@ def served_settings(configured: TargetSettings, opts: SecurityOptions, side: str
     return served_target_settings(configured, opts.server, None, suffix=suffix)
 
 
-@register_area(AREA, order=40)
+@register_area(AREA, order=40, needs_targets=False)
 def security(run: Run, settings: Settings, targets: Targets) -> AreaResult:
     opts = options_from(settings)
     outcomes: dict[str, SideOutcome] = {}

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.scorecard.runs import score
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -38,6 +40,12 @@ def test_the_bundled_pair_passes_and_reports_its_coverage(tmp_path):
     assert len(unreached) == unreached_count["legacy"] + unreached_count["candidate"]
     assert all(f["evidence"]["reason"] for f in unreached)
     assert "not reached on" in (latest / "contract.md").read_text()
+    # the merge gate on the scorecard: the contract's rows, filled from this run, pass
+    code, rows = score(tmp_path / "reports", None, "--gate", "contract")
+    assert code == 0
+    assert rows["unexplained_differences"]["status"] == "pass" and rows["unexplained_differences"]["candidate"][
+        "value"] == 0
+    assert rows["documentation_coverage"]["candidate"]["value"] == 100.0 and rows["area.contract"]["status"] == "pass"
 
 
 @pytest.mark.slow
@@ -46,3 +54,6 @@ def test_a_drifting_candidate_fails_naming_operation_and_field(tmp_path):
                              '[contract]\nsources = ["postman", "probes"]\ncandidate_conformance = false\n')
     assert done.returncode == 1, done.stdout + done.stderr
     assert "P13 GET /api/v1/user/profile" in done.stdout and "body.data.email" in done.stdout, done.stdout
+    # ... and the merge gate on the scorecard fails on the contract row
+    code, rows = score(tmp_path / "reports", None, "--gate", "contract")
+    assert code == 1 and rows["unexplained_differences"]["status"] == "fail"

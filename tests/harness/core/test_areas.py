@@ -144,3 +144,39 @@ def test_the_real_areas_run_in_the_documented_order():
     names = [area.name for area in registered_areas()]
     assert names[:3] == ["targets", "data", "contract"]
     assert {area.name: area.needs_database for area in registered_areas()}["data"] is True
+
+
+def test_a_run_of_areas_that_serve_the_apps_themselves_starts_no_target(settings_from, standin, monkeypatch):
+    """load and security serve each app under gunicorn on their own: a run of only such areas leaves the two
+    in-process targets unprepared and unstarted (seconds saved per run), and any other area starts them."""
+    from harness.core import areas as area_module
+
+    opened = []
+    real_open = area_module.open_targets
+
+    def recording_open(run, settings):
+        opened.append(run.run_id)
+        return real_open(run, settings)
+
+    monkeypatch.setattr(area_module, "open_targets", recording_open)
+    settings = stand_in_settings(settings_from, standin)
+    seen = []
+
+    def served_alone(run, settings, targets):
+        seen.append((sorted(target.name for target in targets), [target.base_url for target in targets]))
+        return AreaResult(area="served", passed=True)
+
+    _, results = area_module.run_areas(settings, [Area("served", served_alone, needs_targets=False)])
+    assert opened == [] and results[0].passed
+    assert seen[-1][0] == ["candidate", "legacy"]
+    run, _ = area_module.run_areas(settings, [Area("served", served_alone, needs_targets=False),
+                                              Area("contract", served_alone)])
+    assert opened == [run.run_id]
+
+
+def test_load_and_security_do_not_need_the_run_targets():
+    from harness.core.areas import discover_areas, registered_areas
+
+    discover_areas()
+    needs = {area.name: area.needs_targets for area in registered_areas()}
+    assert needs["load"] is False and needs["security"] is False and needs["contract"] is True

@@ -13,6 +13,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from tests.harness.scorecard.runs import score
+
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = Path(__file__).with_name("fixtures") / "zap"
 #: The default candidate's environment (the security area lays production's settings over it when it serves it).
@@ -61,6 +63,13 @@ def test_the_candidate_passes_every_gate_and_grades_a_plus(bundled):
     assert probes["value"] == int(probes["target"].split()[-1]) > 100
     assert not [f for f in result["findings"] if f["severity"] in ("critical", "high")]
     assert "security  passed" in done.stdout
+    # the scorecard of this run: the security rows filled from security.json and each side's grade.json
+    _, rows = score(out)
+    grade = rows["security_grade"]
+    assert grade["status"] == "pass" and grade["candidate"]["display"].startswith("A+")
+    assert grade["legacy"]["display"].startswith("F") and grade["legacy_status"] == "fail"
+    assert rows["security_blocking_findings"]["candidate"]["value"] == 0
+    assert rows["probes_refused"]["status"] == "pass" and rows["area.security"]["status"] == "pass"
 
 
 def test_legacys_weaknesses_are_listed_by_rule_and_never_fail_the_gate(bundled):
