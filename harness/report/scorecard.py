@@ -31,7 +31,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def scorecard_markdown(card: Scorecard) -> str:
+def _markdown_head(card: Scorecard) -> list[str]:
     lines = [f"## {VERDICT_TITLES[card.verdict.state]}", ""]
     lines += [f"- {_cell(why)}" for why in card.verdict.because]
     if card.verdict.not_blocking:
@@ -39,23 +39,29 @@ def scorecard_markdown(card: Scorecard) -> str:
         lines += [f"- {_cell(why)}" for why in card.verdict.not_blocking]
     if card.notes:
         lines += ["", "Against the previous run:"] + [f"- {_cell(note)}" for note in card.notes]
-    lines += ["", f"Run `{card.run_id}`" + (f" · gate on {', '.join(card.gated_areas)} only" if card.gated_areas
-                                            else "")]
+    gated = f" · gate on {', '.join(card.gated_areas)} only" if card.gated_areas else ""
+    return [*lines, "", f"Run `{card.run_id}`{gated}"]
+
+
+def _markdown_row(row: Row) -> str:
+    missing = "not judged" if row.candidate.measured else "not measured"
+    how = row.method if row.status != NOT_MEASURED else f"{missing}: run `{row.how_to_measure}`"
+    if row.status == FAIL and row.candidate.note:
+        how = f"{row.candidate.note}. {how}"
+    regressed = f" ▲ regressed (was {row.previous:g} in {row.previous_run})" if row.regression else ""
+    return (f"| {_mark(row)} | {_cell(row.title)}{regressed} | {_cell(row.target)} | {_cell(row.legacy.display)} | "
+            f"{_cell(row.candidate.display)} | {_cell(row.delta)} | {_cell(how)[:300]} |")
+
+
+def scorecard_markdown(card: Scorecard) -> str:
+    lines = _markdown_head(card)
     for section in card.sections:
         rows = card.section_rows(section)
-        if not rows:
-            continue
-        lines += ["", f"### {section}", "", "| | metric | target | legacy | candidate | Δ | how |",
-                  "|---|---|---|---|---|---|---|"]
-        for row in rows:
-            missing = "not judged" if row.candidate.measured else "not measured"
-            how = row.method if row.status != NOT_MEASURED else f"{missing}: run `{row.how_to_measure}`"
-            regressed = f" ▲ regressed (was {row.previous:g} in {row.previous_run})" if row.regression else ""
-            lines.append(f"| {_mark(row)} | {_cell(row.title)}{regressed} | {_cell(row.target)} | "
-                         f"{_cell(row.legacy.display)} | {_cell(row.candidate.display)} | {_cell(row.delta)} | "
-                         f"{_cell(how)[:300]} |")
+        if rows:
+            lines += ["", f"### {section}", "", "| | metric | target | legacy | candidate | Δ | how |",
+                      "|---|---|---|---|---|---|---|", *(_markdown_row(row) for row in rows)]
     text = "\n".join(lines) + "\n"
-    if len(text.encode("utf-8")) > SUMMARY_LIMIT:  # never: a row's text is bounded; kept as the contract
+    if len(text.encode("utf-8")) > SUMMARY_LIMIT:  # a row's text is bounded; kept as the contract all the same
         text = text.encode("utf-8")[:SUMMARY_LIMIT - 64].decode("utf-8", "ignore") + "\n\n(cut at 1 MiB)\n"
     return text
 
@@ -70,7 +76,7 @@ def scorecard_junit(card: Scorecard) -> str:
     for row in considered:
         case = ET.SubElement(suite, "testcase", classname=f"scorecard.{row.section}", name=row.id)
         if row.blocking_failure:
-            ET.SubElement(case, "failure", message=f"{row.title}: {row.candidate.display} (target {row.target})",
+            ET.SubElement(case, "failure", message=row.failure,
                           type=row.id).text = row.regression or row.method
         elif row.status == NOT_MEASURED:
             ET.SubElement(case, "skipped", message=f"not measured: run {row.how_to_measure}")
@@ -87,8 +93,8 @@ def scorecard_text(card: Scorecard) -> str:
     lines = [f"Scorecard: {card.verdict.headline}"]
     for row in card.rows:
         if row.status == FAIL or row.regression or (row.status == NOT_MEASURED and row.blocks):
-            lines.append(f"  {_mark(row)} {row.title}: legacy {row.legacy.display}, candidate {row.candidate.display}"
-                         f" (target {row.target}){'  ▲ ' + row.regression if row.regression else ''}")
+            lines.append(f"  {_mark(row)} {row.failure}; legacy {row.legacy.display}"
+                         f"{'  ▲ ' + row.regression if row.regression else ''}")
     return "\n".join(lines)
 
 

@@ -7,6 +7,7 @@ delta between the apps, the regression against the previous run, the trends, the
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -82,7 +83,7 @@ def _carried(row_id: str, side: str, found: Figure, run: RunFolder, context: Con
     if earlier is None or _age_days(earlier.started, run.started) > context.gates.carry_over_days:
         return found
     days = _age_days(earlier.started, run.started)
-    prefix = f"../{earlier.run_id}/"
+    prefix = os.path.relpath(earlier.run_dir, run.path).replace(os.sep, "/") + "/"
     return Figure(earlier.value, number(earlier.value, _unit(row_id)),
                   tuple(source if source.startswith(("../", "/")) else prefix + source for source in earlier.sources),
                   note=f"measured in run {earlier.run_id}, {days:.0f} day(s) before this one", from_run=earlier.run_id)
@@ -167,7 +168,7 @@ def _verdict(rows: list[Row], gates: ScorecardGates) -> Verdict:
 
 def _why(row: Row) -> str:
     if row.status == FAIL and row.blocks:
-        return f"{row.title}: {row.candidate.display} (target {row.target})"
+        return row.failure
     return f"{row.regression} (a blocking regression)"
 
 

@@ -58,6 +58,12 @@ class Row:
     trend: tuple[tuple[str, float | None, float | None], ...] = ()
 
     @property
+    def failure(self) -> str:
+        """What the candidate's figure is against the target, with why it fails when the figure alone meets it."""
+        why = f"; {self.candidate.note}" if self.candidate.note and self.status == FAIL else ""
+        return f"{self.title}: {self.candidate.display} (target {self.target}{why})"
+
+    @property
     def blocking_failure(self) -> bool:
         return (self.status == FAIL and self.blocks) or (bool(self.regression) and self.regression_blocks)
 

@@ -172,7 +172,7 @@ def read_maintainability(run: RunFolder, extra: Mapping[str, Any]) -> Reading:
             figures.append(MISSING)
             continue
         data, source = found
-        figures.append(Figure(round(data["weighted_mean"], 1), number(data["weighted_mean"]),
+        figures.append(Figure(data["weighted_mean"], number(data["weighted_mean"]),
                               (f"{source}#/weighted_mean",),
                               note=f"{data['share_at_least_80']:.0f} % of modules ≥ 80"))
         worst = data["worst"][0] if data["worst"] else None

@@ -232,13 +232,34 @@ time.sleep(60)
 PYTEST = ["pytest", "-q", "-n", "0", "-p", "no:cacheprovider"]
 
 
+def new_project(root: Path) -> Path:
+    return write_tree(root / "project", {"pytest.ini": "[pytest]\n", "pkg/__init__.py": "", "pkg/sign.py": SIGN,
+                                         "test_sign.py": TEST_SIGN, "sleeper.py": SLEEPER})
+
+
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Path:
     # The nested pytest must not pick up this suite's Django settings or options.
     for name in ("DJANGO_SETTINGS_MODULE", "PYTEST_ADDOPTS"):
         monkeypatch.delenv(name, raising=False)
-    return write_tree(tmp_path / "project", {"pytest.ini": "[pytest]\n", "pkg/__init__.py": "", "pkg/sign.py": SIGN,
-                                             "test_sign.py": TEST_SIGN, "sleeper.py": SLEEPER})
+    return new_project(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory) -> tuple[Path, Path, Coverage]:
+    """One coverage run of the tiny project in a git repository, with what an enclosing pytest-cov / xdist run
+    leaves in the environment (it must not reach the child): shared by the tests that read its files."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("DJANGO_SETTINGS_MODULE", "PYTEST_ADDOPTS"):
+            patch.delenv(name, raising=False)
+        project = new_project(tmp_path_factory.mktemp("measured"))
+        git(project, "init", "-q")
+        git(project, "add", ".")
+        git(project, "commit", "-q", "-m", "tiny project")
+        patch.setenv("COV_CORE_SOURCE", str(project))
+        patch.setenv("PYTEST_XDIST_WORKER", "gw-leaked")
+        out = project / "reports" / "coverage" / "cov.json"
+        return project, out, run_coverage([*PYTEST, "test_sign.py"], source=["pkg"], cwd=project, out=out)
 
 
 def child_env() -> dict[str, str]:
@@ -262,16 +283,9 @@ def assert_one_branch_of_two(found: Coverage) -> None:
     assert [percent for _, percent in found.worst] == pytest.approx([BRANCH_PERCENT, 100.0])
 
 
-def test_run_coverage_measures_the_branch_the_tests_take(project, monkeypatch):
-    git(project, "init", "-q")
-    git(project, "add", ".")
-    git(project, "commit", "-q", "-m", "tiny project")
-    # What an enclosing pytest-cov / xdist run leaves in the environment must not reach the child.
-    monkeypatch.setenv("COV_CORE_SOURCE", str(project))
-    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw-leaked")
-    out = project / "reports" / "coverage" / "cov.json"
+def test_run_coverage_measures_the_branch_the_tests_take(measured):
+    project, out, found = measured
     command = [*PYTEST, "test_sign.py"]
-    found = run_coverage(command, source=["pkg"], cwd=project, out=out)
     assert_one_branch_of_two(found)
     assert Path(found.worst[0][0]).resolve() == (project / "pkg" / "sign.py").resolve()
     assert found.commit == git(project, "rev-parse", "HEAD")
@@ -298,9 +312,8 @@ def test_failing_tests_still_measure(project, tmp_path):
     assert found.commit is None, "not a git repository"
 
 
-def test_a_json_report_without_sidecar_reads_alone(project, tmp_path):
-    out = tmp_path / "first" / "cov.json"
-    run_coverage([*PYTEST, "test_sign.py"], source=["pkg"], cwd=project, out=out)
+def test_a_json_report_without_sidecar_reads_alone(measured, tmp_path):
+    _, out, _ = measured
     alone = tmp_path / "copy.json"
     shutil.copy(out, alone)
     found = read_coverage(alone)
@@ -326,8 +339,8 @@ def test_read_coverage_builds_the_report_from_a_data_file(project, tmp_path, bra
     assert datetime.fromisoformat(found.measured_at).utcoffset().total_seconds() == 0, "the data file's time"
 
 
-def test_to_dict_is_json_ready(project, tmp_path):
-    shown = run_coverage([*PYTEST, "test_sign.py"], source=["pkg"], cwd=project, out=tmp_path / "c.json").to_dict()
+def test_to_dict_is_json_ready(measured):
+    shown = measured[2].to_dict()
     assert json.loads(json.dumps(shown)) == shown
     assert shown["percent"] == round(BRANCH_PERCENT, 2) and shown["worst"][0][1] == round(BRANCH_PERCENT, 2)
     assert (shown["statements"], shown["branches"], shown["branch"]) == (STATEMENTS, BRANCHES, True)
@@ -354,9 +367,9 @@ def test_an_unreadable_coverage_file_says_what_to_do(tmp_path, write):
     assert str(path) in message and "\n" not in message and ":" in message
 
 
-def test_a_malformed_sidecar_is_an_error(project, tmp_path):
+def test_a_malformed_sidecar_is_an_error(measured, tmp_path):
     out = tmp_path / "c.json"
-    run_coverage([*PYTEST, "test_sign.py"], source=["pkg"], cwd=project, out=out)
+    shutil.copy(measured[1], out)
     (tmp_path / "c.json.meta.json").write_text("[]", encoding="utf-8")
     with pytest.raises(ScorecardInputError, match="c.json.meta.json"):
         read_coverage(out)
