@@ -148,3 +148,16 @@ def test_a_coverage_file_that_cannot_be_read_is_exit_2_and_a_good_one_fills_the_
     assert row["candidate"]["value"] == 91.5 and row["status"] == "pass"
     assert row["legacy"]["value"] is None and row["legacy_status"] == "not measured"
     assert Path(run / "scorecard" / "coverage.candidate.json").is_file()
+
+
+def test_coverage_needs_each_apps_source_and_says_so_in_one_line(tmp_path):
+    """A candidate reached by URL has no package to measure: `harness coverage` refuses before running anything."""
+    config = tmp_path / "harness.toml"
+    config.write_text('[candidate]\nkind = "url"\nurl = "http://127.0.0.1:9"\n')
+    done = CliRunner().invoke(main, ["coverage", "candidate", "--config", str(config), "--out", str(tmp_path)])
+    assert done.exit_code == 2
+    assert done.output.strip() == ("Error: no source folder for the candidate app: set [scorecard] "
+                                   "candidate_source")
+    assert not (tmp_path / "coverage").exists()
+    unknown = CliRunner().invoke(main, ["coverage", "staging"])
+    assert unknown.exit_code == 2 and "'staging' is not one of 'legacy', 'candidate'" in unknown.output
