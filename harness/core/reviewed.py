@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import json
+import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,8 +118,6 @@ def _parse(path: Path) -> Any:
         raise ReviewedError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
         if path.suffix == ".toml":
-            import tomllib
-
             return tomllib.loads(text)
         if path.suffix == ".json":
             return json.loads(text)
@@ -252,3 +251,14 @@ def expired_findings(area: str, expired: Iterable[Reviewed], today: dt.date | No
                             f"(today {today.isoformat()}): review it again and move its date, or remove it",
                     evidence=entry.as_dict())
             for entry in expired]
+
+
+def read_reviewed_toml(path: Path, what: str) -> dict[str, Any]:
+    """One of the reviewed TOML files (`what`: "load profiles", "security gates", "scorecard gates"); ConfigError
+    (exit 2, one line naming the file) when it cannot be read or is not TOML."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{what} {path}: cannot read it: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what} {path}: not valid TOML: {exc}") from None

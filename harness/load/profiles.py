@@ -21,13 +21,13 @@ beside the master; `remote_workers` (default 0) is how many more the master wait
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from harness.core.errors import ConfigError
+from harness.core.reviewed import read_reviewed_toml as read_reviewed
 
 #: Hard ceilings, whatever a profiles file says.
 MAX_USERS = 200_000
@@ -85,17 +85,6 @@ _TEXT = {f.name for f in fields(Profile) if f.type in ("str", "str | None")} - {
 CHECK_NAMES = ("latency_p95", "latency_regression", "error_rate", "queries", "cache_hit_ratio")
 _REQUIRED = {"run": ("users", "spawn_rate", "duration_s", "max_requests"),
              "capacity": ("start_users", "max_users", "step_duration_s", "max_requests")}
-
-
-def read_reviewed(path: Path, what: str) -> dict[str, Any]:
-    """One of the load area's reviewed TOML files (`what`: "load profiles", "load gates"); ConfigError (exit 2,
-    one line) when it cannot be read or is not TOML."""
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{what} {path}: cannot read it: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{what} {path}: not valid TOML: {exc}") from None
 
 
 def load_profiles(path: Path) -> dict[str, Profile]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import operator
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from harness.core.reviewed import read_reviewed_toml
 
 from .errors import ScorecardInputError
 
@@ -95,12 +96,7 @@ def parse_target(text: Any, where: str, label: str = "") -> Target:
 
 def load_gates(path: Path, row_ids: Iterable[str]) -> ScorecardGates:
     """Read and check the gates file: every row of the page named once, nothing it does not know."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScorecardInputError(f"cannot read the scorecard gates {path}: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScorecardInputError(f"{path}: not valid TOML ({exc})") from None
+    data = read_reviewed_toml(path, "scorecard gates")
     unknown = sorted(set(data) - {"verdict", "rows", "areas"})
     if unknown:
         raise ScorecardInputError(f"{path}: unknown table [{unknown[0]}] (tables: verdict, rows, areas)")

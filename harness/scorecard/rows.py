@@ -144,40 +144,49 @@ def read_capacity(run: RunFolder, extra: Mapping[str, Any]) -> Reading:
 
 # -- code metrics (measured by the scorecard itself) ------------------------------------------------------------
 
-def read_coverage(run: RunFolder, extra: Mapping[str, Any]) -> Reading:
+def _measured_here(extra: Mapping[str, Any], kind: str,
+                   make: Callable[[str, dict[str, Any], str], tuple[Figure, str]]) -> tuple[list[Figure], list[str]]:
+    """Each side's figure the scorecard measured itself (`extra[kind][side]` = the data and its evidence file), and
+    the words saying how; MISSING for a side it could not measure."""
     figures, words = [], []
     for side in SIDES:
-        found = extra.get("coverage", {}).get(side)
+        found = extra.get(kind, {}).get(side)
         if found is None:
             figures.append(MISSING)
             continue
-        data, source = found
-        kind = "branch" if data["branch"] else "line coverage only"
-        figures.append(Figure(data["percent"], number(data["percent"], "%"), (f"{source}#/percent",),
-                              note=f"{kind}; commit {str(data.get('commit') or 'unknown')[:12]}, "
-                                   f"{data.get('measured_at', '')[:10]}"))
-        worst = data.get("worst") or []
-        words.append(f"{side}: {data['covered_lines']:,} of {data['statements']:,} statements, "
-                     f"{data['covered_branches']:,} of {data['branches']:,} branches in {data['files']} files"
-                     + (f", least covered {worst[0][0]} ({worst[0][1]:.0f} %)" if worst else ""))
+        shown, said = make(side, *found)
+        figures.append(shown)
+        words.append(said)
+    return figures, words
+
+
+def _coverage_figure(side: str, data: dict[str, Any], source: str) -> tuple[Figure, str]:
+    kind = "branch" if data["branch"] else "line coverage only"
+    shown = Figure(data["percent"], number(data["percent"], "%"), (f"{source}#/percent",),
+                   note=f"{kind}; commit {str(data.get('commit') or 'unknown')[:12]}, "
+                        f"{data.get('measured_at', '')[:10]}")
+    worst = data.get("worst") or []
+    return shown, (f"{side}: {data['covered_lines']:,} of {data['statements']:,} statements, "
+                   f"{data['covered_branches']:,} of {data['branches']:,} branches in {data['files']} files"
+                   + (f", least covered {worst[0][0]} ({worst[0][1]:.0f} %)" if worst else ""))
+
+
+def read_coverage(run: RunFolder, extra: Mapping[str, Any]) -> Reading:
+    figures, words = _measured_here(extra, "coverage", _coverage_figure)
     method = "coverage.py (branch) of each app's own test suite; " + "; ".join(words) if words else ""
     return Reading(*figures, method, "scorecard/")
 
 
+def _maintainability_figure(side: str, data: dict[str, Any], source: str) -> tuple[Figure, str]:
+    shown = Figure(data["weighted_mean"], number(data["weighted_mean"]), (f"{source}#/weighted_mean",),
+                   note=f"{data['share_at_least_80']:.0f} % of modules ≥ 80")
+    worst = data["worst"][0] if data["worst"] else None
+    return shown, (f"{side}: {len(data['modules'])} modules, median {data['median']:.0f}"
+                   + (f", worst {worst['path']} ({worst['mi']:.0f})" if worst else ""))
+
+
 def read_maintainability(run: RunFolder, extra: Mapping[str, Any]) -> Reading:
-    figures, words = [], []
-    for side in SIDES:
-        found = extra.get("maintainability", {}).get(side)
-        if found is None:
-            figures.append(MISSING)
-            continue
-        data, source = found
-        figures.append(Figure(data["weighted_mean"], number(data["weighted_mean"]),
-                              (f"{source}#/weighted_mean",),
-                              note=f"{data['share_at_least_80']:.0f} % of modules ≥ 80"))
-        worst = data["worst"][0] if data["worst"] else None
-        words.append(f"{side}: {len(data['modules'])} modules, median {data['median']:.0f}"
-                     + (f", worst {worst['path']} ({worst['mi']:.0f})" if worst else ""))
+    figures, words = _measured_here(extra, "maintainability", _maintainability_figure)
     method = ("radon MI per module, LOC-weighted mean (worst modules and the distribution below); " + "; ".join(words)
               if words else "")
     return Reading(*figures, method, "scorecard/")

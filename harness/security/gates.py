@@ -13,7 +13,6 @@ kind, with one line (ConfigError, exit 2).
 """
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 from harness.core.errors import ConfigError
 from harness.core.results import Severity
+from harness.core.reviewed import read_reviewed_toml
 
 #: The Observatory's grades, best first.
 GRADES = ("A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F")
@@ -62,12 +62,7 @@ class SecurityGates:
 
 def load_gates(path: Path) -> SecurityGates:
     where = f"security gates {path}"
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read the {where}: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where} is not valid TOML: {exc}") from None
+    document = read_reviewed_toml(path, "security gates")
     tables = {name: _table(document, name, where) for name in _KEYS}
     unknown = sorted(set(document) - set(_KEYS))
     if unknown:

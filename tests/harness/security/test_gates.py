@@ -28,7 +28,7 @@ def test_the_shipped_gates_want_a_plus_for_the_candidate_and_judge_legacy_by_not
     ("[audit]\nsource = 'internet'\n", "must be one of osv, pip-audit"),
     ("[grade]\npath = 'http://evil.example/'\n", "must be a path on the app"),
     ("[grade]\ncolour = 'red'\n", "unknown key [grade] colour"),
-    ("[grade\n", "is not valid TOML"),
+    ("[grade\n", "not valid TOML"),
 ])
 def test_a_bad_gates_file_is_refused_with_one_line(tmp_path, text, reason):
     path = tmp_path / "security.toml"
