@@ -15,7 +15,7 @@ from typing import Any
 from .charts import charts_of
 from .gates import RowGate, ScorecardGates
 from .history import History
-from .model import FAIL, INFO, NOT_MEASURED, PASS, Figure, Row, Scorecard, Verdict
+from .model import FAIL, INFO, MISSING, NOT_MEASURED, PASS, Figure, Row, Scorecard, Verdict
 from .rows import AREAS, BLOCKING, PLAN, PROMISES, ROWS, Reading, RowSpec, number
 from .runfolder import RunFolder
 
@@ -52,8 +52,10 @@ def build(run: RunFolder, gates: ScorecardGates, *, extra: Mapping[str, Any] | N
 
 def _row(spec: RowSpec, reading: Reading, run: RunFolder, context: Context) -> Row:
     gate = context.gates.row(spec.id)
-    legacy, candidate = (_carried(spec.id, side, found, run, context)
-                         for side, found in (("legacy", reading.legacy), ("candidate", reading.candidate)))
+    sides = (("legacy", reading.legacy), ("candidate", reading.candidate))
+    if reading.lower_bound:  # 12 users held says nothing of 10,000: only a run that reaches the target counts
+        sides = tuple((side, _bound(found, gate)) for side, found in sides)
+    legacy, candidate = (_carried(spec.id, side, found, run, context) for side, found in sides)
     met = gate.target.met(candidate.value, legacy.value)
     if reading.candidate_fails and candidate.measured:
         met = False
@@ -69,6 +71,12 @@ def _row(spec: RowSpec, reading: Reading, run: RunFolder, context: Context) -> R
               delta=_delta(legacy.value, candidate.value, spec.unit), how_to_measure=spec.how_to_measure,
               reason=gate.reason, evidence=reading.evidence)
     return _with_history(row, gate, run, context)
+
+
+def _bound(found: Figure, gate: RowGate) -> Figure:
+    if gate.target.met(found.value) is False:
+        return replace(MISSING, note=f"a fixed-users run held {found.display}: a lower bound, below the target")
+    return found
 
 
 def _status(met: bool | None) -> str:

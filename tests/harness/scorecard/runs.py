@@ -25,6 +25,7 @@ class Figures:
     queries: tuple[int | None, int | None] = (7, 6)
     cache: tuple[float | None, float | None] = (None, 0.89)
     capacity: tuple[int | None, int | None] | None = None
+    users: int = 12
     grade: tuple[tuple[int, str], tuple[int, str]] = ((10, "F"), (130, "A+"))
     probes: tuple[int, int] = (160, 160)
     documentation: tuple[float, float] = (100.0, 100.0)
@@ -78,12 +79,14 @@ def _load(figures: Figures, run_dir: Path) -> AreaResult:
             metrics.append(Metric("queries_per_request_max", side, queries, "queries", "≤ 10",
                                   queries <= 10 if judged else None))
         metrics.append(Metric("cache_hit_ratio", side, cache, "ratio", "≥ 0.8", None))
+        metrics.append(Metric("error_rate", side, 0.0, "ratio", "< 0.01", True if judged else None))
+        metrics.append(Metric("users", side, figures.users, "users"))
         if figures.capacity is not None and figures.capacity[index] is not None:
             metrics.append(Metric("capacity_users", side, figures.capacity[index], "users"))
         operations = {name: {"requests": 30, "p95_ms": values[index], "queries_max": values[2 + index]}
                       for name, values in figures.operations.items()}
         findings.append(Finding(f"load.figures.{side}", "load_figures", Severity.INFO, f"{side}: figures", evidence={
-            "side": side, "profile": "smoke", "users": 12, "invalid": [],
+            "side": side, "profile": "smoke", "users": figures.users, "invalid": [],
             "overall": {"requests": 100 + index, "p95_ms": p95, "p95_ci_ms": [12.0, 50.0], "server_p95_ms": 15.0,
                         "queries_median": 3.0, "cache_hits": 89 if cache else 0, "cache_misses": 11 if cache else 0},
             "operations": operations}))

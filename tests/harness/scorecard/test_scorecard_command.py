@@ -161,3 +161,27 @@ def test_coverage_needs_each_apps_source_and_says_so_in_one_line(tmp_path):
     assert not (tmp_path / "coverage").exists()
     unknown = CliRunner().invoke(main, ["coverage", "staging"])
     assert unknown.exit_code == 2 and "'staging' is not one of 'legacy', 'candidate'" in unknown.output
+
+
+def test_concurrent_users_come_from_the_capacity_search_or_a_run_that_held_the_target(tmp_path):
+    """A `peak` run that held 10,000 users with every gate passed proves the target; a 12-user smoke run proves
+    nothing about it (not measured, never "12 users, failed"); a capacity search's figure is judged as it is."""
+    def row(run_id: str, folder: str = "reports", **figures) -> dict:
+        reports = tmp_path / folder
+        done = scorecard("--out", str(reports), "--json", str(write_run(reports, run_id, **figures)))
+        return next(found for found in json.loads(done.output)["rows"] if found["id"] == "concurrent_users")
+
+    peak = row("20261201T010000.000000Z", users=10000)
+    assert peak["status"] == "pass" and peak["candidate"]["value"] == 10000 and peak["legacy"]["value"] == 10000
+    assert "lower bound" in peak["method"]
+    smoke = row("20261202T010000.000000Z", "alone", users=12)
+    assert smoke["status"] == "not measured" and smoke["candidate"]["value"] is None
+    assert "held 12 users" in smoke["candidate"]["note"]
+    # after the peak run, a smoke run shows the peak's proof, carried over with the run it came from
+    after_peak = row("20261202T010000.000000Z", users=12)
+    assert after_peak["candidate"]["value"] == 10000 and after_peak["candidate"]["from_run"] == \
+        "20261201T010000.000000Z"
+    slow_peak = row("20261203T010000.000000Z", "slow", users=10000, p95=(17.0, 150.0))
+    assert slow_peak["candidate"]["value"] is None and slow_peak["legacy"]["value"] == 10000
+    searched = row("20261204T010000.000000Z", "searched", capacity=(650, 750))
+    assert searched["status"] == "fail" and searched["candidate"]["value"] == 750
