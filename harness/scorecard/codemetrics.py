@@ -202,13 +202,16 @@ class Coverage:
     data_file: str
     command: str | None
     worst: tuple[tuple[str, float], ...]
+    #: The measured test run's exit code (None: not known, a report from elsewhere): 0 every test passed; coverage
+    #: of a suite that failed is a measurement of a broken run, which the scorecard shows but does not judge.
+    exit_code: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"percent": _rounded(self.percent), "covered_lines": self.covered_lines,
                 "statements": self.statements, "covered_branches": self.covered_branches,
                 "branches": self.branches, "files": self.files, "branch": self.branch, "commit": self.commit,
                 "measured_at": self.measured_at, "data_file": self.data_file, "command": self.command,
-                "worst": [[path, _rounded(percent)] for path, percent in self.worst]}
+                "worst": [[path, _rounded(percent)] for path, percent in self.worst], "exit_code": self.exit_code}
 
 
 def read_coverage(path: Path) -> Coverage:
@@ -285,7 +288,8 @@ def coverage_from_report(report: Any, path: Path, sidecar: Mapping[str, Any], me
             branches=int(totals.get("num_branches", 0)), files=len(files),
             branch=bool(meta.get("branch_coverage", False)), commit=sidecar.get("commit"),
             measured_at=str(measured_at or meta.get("timestamp", "")), data_file=str(path),
-            command=sidecar.get("command"), worst=tuple(per_file[:WORST]))
+            command=sidecar.get("command"), worst=tuple(per_file[:WORST]),
+            exit_code=sidecar.get("exit_code") if isinstance(sidecar.get("exit_code"), int) else None)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ScorecardInputError(f"{path} is not a coverage.py JSON report (bad or missing {_one_line(exc)}): "
                                   f"write one with `coverage json -o {path}`") from None
@@ -308,11 +312,11 @@ def run_coverage(command: Sequence[str], *, source: Sequence[str], cwd: Path, ou
         rcfile.write_text(_RCFILE, encoding="utf-8")
         argv = [sys.executable, "-m", "coverage", "run", "--rcfile", str(rcfile), "--branch",
                 "--source", ",".join(source), "--data-file", str(data), "-m", *command]
-        run_measured(argv, cwd=cwd, timeout_s=timeout_s, shown=shown)
+        code = run_measured(argv, cwd=cwd, timeout_s=timeout_s, shown=shown)
         out.parent.mkdir(parents=True, exist_ok=True)
         _combine_and_report(data, out, shown)
     meta = {"commit": git_commit(cwd), "command": shown,
-            "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "exit_code": code}
     sidecar_path(out).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return read_coverage(out)
 

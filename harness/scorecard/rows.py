@@ -201,6 +201,8 @@ def _measured_here(extra: Mapping[str, Any], kind: str,
 
 def _coverage_figure(side: str, data: dict[str, Any], source: str) -> tuple[Figure, str]:
     kind = "branch" if data["branch"] else "line coverage only"
+    if data.get("exit_code") not in (0, None):
+        kind += f"; the test run FAILED (exit code {data['exit_code']})"
     shown = Figure(data["percent"], number(data["percent"], "%"), (f"{source}#/percent",),
                    note=f"{kind}; commit {str(data.get('commit') or 'unknown')[:12]}, "
                         f"{data.get('measured_at', '')[:10]}")
@@ -213,7 +215,9 @@ def _coverage_figure(side: str, data: dict[str, Any], source: str) -> tuple[Figu
 def read_coverage(run: RunFolder, extra: Mapping[str, Any]) -> Reading:
     figures, words = _measured_here(extra, "coverage", _coverage_figure)
     method = "coverage.py (branch) of each app's own test suite; " + "; ".join(words) if words else ""
-    return Reading(*figures, method, "scorecard/")
+    code = ((extra.get("coverage") or {}).get("candidate") or ({}, ""))[0].get("exit_code")
+    failed = f"not judged: the measured test run failed (exit code {code})" if code not in (0, None) else ""
+    return Reading(*figures, method, "scorecard/", candidate_unjudged=failed)
 
 
 def _maintainability_figure(side: str, data: dict[str, Any], source: str) -> tuple[Figure, str]:

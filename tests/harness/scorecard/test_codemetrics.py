@@ -293,7 +293,9 @@ def test_run_coverage_measures_the_branch_the_tests_take(measured):
     assert datetime.fromisoformat(found.measured_at).utcoffset().total_seconds() == 0
     assert json.loads(out.read_text())["totals"]["percent_covered"] == pytest.approx(BRANCH_PERCENT)
     sidecar = json.loads((out.parent / "cov.json.meta.json").read_text())
-    assert sidecar == {"commit": found.commit, "command": found.command, "measured_at": found.measured_at}
+    assert sidecar == {"commit": found.commit, "command": found.command, "measured_at": found.measured_at,
+                       "exit_code": 0}
+    assert found.exit_code == 0
 
 
 @pytest.mark.slow
@@ -310,6 +312,7 @@ def test_failing_tests_still_measure(project, tmp_path):
     found = run_coverage([*PYTEST, "test_negative.py"], source=["pkg"], cwd=project, out=tmp_path / "c.json")
     assert (found.covered_lines, found.covered_branches) == (COVERED_LINES, COVERED_BRANCHES)
     assert found.commit is None, "not a git repository"
+    assert found.exit_code == 1, "the failing suite is recorded with the measurement"
 
 
 def test_a_json_report_without_sidecar_reads_alone(measured, tmp_path):

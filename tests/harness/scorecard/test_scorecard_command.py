@@ -148,6 +148,12 @@ def test_a_coverage_file_that_cannot_be_read_is_exit_2_and_a_good_one_fills_the_
     assert row["candidate"]["value"] == 91.5 and row["status"] == "pass"
     assert row["legacy"]["value"] is None and row["legacy_status"] == "not measured"
     assert Path(run / "scorecard" / "coverage.candidate.json").is_file()
+    # coverage of a suite that failed is shown, never judged: its figure measures a broken run
+    (reports / "coverage" / "candidate.json.meta.json").write_text(json.dumps({"commit": None, "exit_code": 1}))
+    done = scorecard("--out", str(reports), "--json", str(run))
+    row = next(row for row in json.loads(done.output)["rows"] if row["id"] == "test_coverage")
+    assert row["status"] == "not measured" and row["candidate"]["value"] == 91.5
+    assert "the measured test run failed (exit code 1)" in row["candidate"]["note"]
 
 
 def test_coverage_needs_each_apps_source_and_says_so_in_one_line(tmp_path):
