@@ -314,8 +314,11 @@ def test_a_process_held_by_a_busy_user_shows_as_send_lag(runs):
     overall = measured(runs["terminated"]).overall()
     lag, latency, intended = summarize(overall.lag), summarize(overall.latency), summarize(overall.intended)
     assert lag.max_ms > 100, lag
-    # a request in flight while the hog runs is read late too, so the maxima can meet; the bulk cannot
-    assert intended.p90_ms > latency.p90_ms + 50, (intended, latency)
+    # A request in flight while the hog runs is read late too, so the maxima can meet; and how many requests queue
+    # behind the hog depends on where the SIGTERM cuts the run (6 % to over 10 % of them), so no one quantile is
+    # sure to hold them. The mean is: every late request adds its lag to the intended time (without the hog the
+    # lag's p95 stays under 25 ms, its mean a few ms).
+    assert intended.mean_ms > latency.mean_ms + 10, (intended, latency)
 
 
 def test_without_harness_load_out_the_recorder_is_inert(runs):
