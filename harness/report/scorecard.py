@@ -15,7 +15,7 @@ from xml.etree import ElementTree as ET
 from harness.core.results import ReportsError
 from harness.scorecard.model import FAIL, NOT_MEASURED, PASS, Row, Scorecard
 
-from .scorecard_html import VERDICT_TITLES, scorecard_html
+from .scorecard_html import scorecard_html
 
 SUMMARY_LIMIT = 1024 * 1024  # GitHub's $GITHUB_STEP_SUMMARY takes up to 1 MiB per step
 MARKS = {PASS: "✅", FAIL: "❌", NOT_MEASURED: "⚪"}
@@ -32,7 +32,7 @@ def _cell(text: str) -> str:
 
 
 def _markdown_head(card: Scorecard) -> list[str]:
-    lines = [f"## {VERDICT_TITLES[card.verdict.state]}", ""]
+    lines = [f"## {card.verdict.title}", ""]
     lines += [f"- {_cell(why)}" for why in card.verdict.because]
     if card.verdict.not_blocking:
         lines += ["", "Plan targets missed that do not block:"]

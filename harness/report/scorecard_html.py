@@ -53,8 +53,6 @@ footer{margin-top:2rem;color:#4b5563;font-size:12px}
 @media print{body{max-width:none;padding:0;font-size:11px}tr,figure,.verdict{break-inside:avoid}
 a{color:inherit;text-decoration:none}td.method{max-width:none}}
 """
-VERDICT_TITLES = {"yes": "Safe to switch: yes", "no": "Safe to switch: no",
-                  "not proven": "Safe to switch: not proven yet"}
 
 
 def style_hash(style: str = STYLE) -> str:
@@ -101,13 +99,9 @@ def _row_view(row: Row) -> dict[str, Any]:
     spark = svg.sparkline(f"spark-{row.id}", values, label=row.title) if sum(v is not None for v in values) > 1 else ""
     return {"id": row.id, "title": row.title, "target": row.target, "status": row.status, "blocks": row.blocks,
             "css": css, "delta": row.delta, "verdict": _verdict_text(row), "regression": row.regression,
-            "previous_run": row.previous_run, "previous_shown": _shown(row.previous, row.unit),
+            "previous_run": row.previous_run, "previous_shown": svg.with_unit(row.previous, row.unit),
             "method": row.method, "evidence": row.evidence, "reason": row.reason, "sparkline": spark,
             "sides": [_side("legacy", row.legacy, row.legacy_status), _side("candidate", row.candidate, row.status)]}
-
-
-def _shown(value: float | None, unit: str) -> str:
-    return svg.with_unit(value, unit)
 
 
 def chart_svg(chart: Chart) -> str:
@@ -135,8 +129,7 @@ def _modules(extra: dict[str, Any]) -> list[dict[str, Any]]:
 def scorecard_html(card: Scorecard, extra: dict[str, Any] | None = None) -> str:
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    verdict = {"state": card.verdict.state, "title": VERDICT_TITLES[card.verdict.state],
-               "headline_short": VERDICT_TITLES[card.verdict.state], "because": card.verdict.because,
+    verdict = {"state": card.verdict.state, "title": card.verdict.title, "because": card.verdict.because,
                "not_blocking": card.verdict.not_blocking}
     view = {"run_id": card.run_id, "started": card.started, "gated_areas": card.gated_areas, "verdict": verdict,
             "notes": card.notes, "gates_file": card.gates_file, "history": card.history, "run_dir": card.run_dir}

@@ -55,7 +55,7 @@ def _row(spec: RowSpec, reading: Reading, run: RunFolder, context: Context) -> R
     sides = (("legacy", reading.legacy), ("candidate", reading.candidate))
     if reading.lower_bound:  # 12 users held says nothing of 10,000: only a run that reaches the target counts
         sides = tuple((side, _bound(found, gate)) for side, found in sides)
-    legacy, candidate = (_carried(spec.id, side, found, run, context) for side, found in sides)
+    legacy, candidate = (_carried(spec, side, found, run, context) for side, found in sides)
     met = gate.target.met(candidate.value, legacy.value)
     if reading.candidate_fails and candidate.measured:
         met = False
@@ -83,22 +83,18 @@ def _status(met: bool | None) -> str:
     return NOT_MEASURED if met is None else PASS if met else FAIL
 
 
-def _carried(row_id: str, side: str, found: Figure, run: RunFolder, context: Context) -> Figure:
+def _carried(spec: RowSpec, side: str, found: Figure, run: RunFolder, context: Context) -> Figure:
     """A figure this run did not measure, taken from the newest earlier run that did (within the window)."""
     if found.measured or context.history is None or found.display == "—" or not run.started:
         return found
-    earlier = context.history.previous(row_id, side, run.started)
-    if earlier is None or _age_days(earlier.started, run.started) > context.gates.carry_over_days:
+    earlier = context.history.previous(spec.id, side, run.started)
+    days = float("inf") if earlier is None else _age_days(earlier.started, run.started)
+    if earlier is None or days > context.gates.carry_over_days:
         return found
-    days = _age_days(earlier.started, run.started)
     prefix = os.path.relpath(earlier.run_dir, run.path).replace(os.sep, "/") + "/"
-    return Figure(earlier.value, number(earlier.value, _unit(row_id)),
+    return Figure(earlier.value, number(earlier.value, spec.unit),
                   tuple(source if source.startswith(("../", "/")) else prefix + source for source in earlier.sources),
                   note=f"measured in run {earlier.run_id}, {days:.0f} day(s) before this one", from_run=earlier.run_id)
-
-
-def _unit(row_id: str) -> str:
-    return next(spec.unit for spec in ROWS if spec.id == row_id)
 
 
 def _age_days(then: str, now: str) -> float:

@@ -21,7 +21,7 @@ from harness.core.results import latest_run
 
 from .codemetrics import run_coverage
 from .errors import ScorecardInputError
-from .run import Prepared, prepare, score
+from .run import prepare, score
 
 SIDES = ("legacy", "candidate")
 
@@ -44,7 +44,7 @@ def scorecard(options: CommonOptions, run: Path | None, gates: tuple[str, ...],
         if compare and run is not None:
             raise ScorecardInputError("give either RUN or --compare RUN_A RUN_B, not both")
         baseline, target = compare if compare else (None, run or _latest(settings.out))
-        card, extra = score(prepared, _run_dir(target, settings.out), gated_areas=_gated(gates, prepared),
+        card, extra = score(prepared, _run_dir(target, settings.out), gated_areas=_gated(gates),
                             baseline=None if baseline is None else _run_dir(baseline, settings.out),
                             record=baseline is None)
         written = write_scorecard_files(Path(card.run_dir), card, extra)
@@ -75,7 +75,7 @@ def _run_dir(given: Path, out: Path) -> Path:
     raise ScorecardInputError(f"{given} is not a run folder (nor a run id in {out})")
 
 
-def _gated(areas: tuple[str, ...], prepared: Prepared) -> tuple[str, ...]:
+def _gated(areas: tuple[str, ...]) -> tuple[str, ...]:
     from .rows import ROWS
 
     known = {spec.area for spec in ROWS} | {"targets", "data-crosswrite"}

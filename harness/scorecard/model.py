@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 PASS, FAIL, NOT_MEASURED, INFO = "pass", "fail", "not measured", "info"
+VERDICT_TITLES = {"yes": "Safe to switch: yes", "no": "Safe to switch: no",
+                  "not proven": "Safe to switch: not proven yet"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +89,12 @@ class Verdict:
     not_blocking: tuple[str, ...] = ()
 
     @property
+    def title(self) -> str:
+        return VERDICT_TITLES[self.state]
+
+    @property
     def headline(self) -> str:
-        text = {"yes": "Safe to switch: yes", "no": "Safe to switch: no",
-                "not proven": "Safe to switch: not proven yet"}[self.state]
-        return f"{text}, because {'; '.join(self.because)}" if self.because else text
+        return f"{self.title}, because {'; '.join(self.because)}" if self.because else self.title
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ScorecardInputError
+from harness.core.results import RUN_RECORD
 
-RUN_RECORD = "run.json"
+from .errors import ScorecardInputError
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,16 +27,6 @@ class Sourced:
 
 def pointer(*parts: str | int) -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
-
-
-def resolve(document: Any, json_pointer: str) -> Any:
-    """The value a JSON pointer names in a document (KeyError/IndexError when it names nothing)."""
-    if not json_pointer:
-        return document
-    for raw in json_pointer.lstrip("/").split("/"):
-        part = raw.replace("~1", "/").replace("~0", "~")
-        document = document[int(part)] if isinstance(document, list) else document[part]
-    return document
 
 
 @dataclass(slots=True)
@@ -77,21 +67,23 @@ class RunFolder:
     def area(self, name: str) -> dict[str, Any] | None:
         return self._areas.get(name)
 
-    def metric(self, area: str, metric_id: str, side: str) -> Sourced | None:
-        data = self._areas.get(area)
-        if data is None:
-            return None
-        for index, metric in enumerate(data.get("metrics", [])):
+    def _metric_at(self, area: str, metric_id: str, side: str) -> tuple[int, dict[str, Any]] | None:
+        for index, metric in enumerate((self._areas.get(area) or {}).get("metrics", [])):
             if metric.get("id") == metric_id and metric.get("side") == side:
-                return Sourced(metric.get("value"), f"{area}.json#{pointer('metrics', index, 'value')}")
+                return index, metric
         return None
+
+    def metric(self, area: str, metric_id: str, side: str) -> Sourced | None:
+        found = self._metric_at(area, metric_id, side)
+        if found is None:
+            return None
+        index, metric = found
+        return Sourced(metric.get("value"), f"{area}.json#{pointer('metrics', index, 'value')}")
 
     def metric_record(self, area: str, metric_id: str, side: str) -> dict[str, Any] | None:
         """The whole metric as the area wrote it (its target and whether the area judged it)."""
-        for metric in (self._areas.get(area) or {}).get("metrics", []):
-            if metric.get("id") == metric_id and metric.get("side") == side:
-                return metric
-        return None
+        found = self._metric_at(area, metric_id, side)
+        return None if found is None else found[1]
 
     def finding(self, area: str, finding_id: str) -> tuple[dict[str, Any], str] | None:
         data = self._areas.get(area)

@@ -56,22 +56,25 @@ def _gates_with(tmp_path: Path, old: str, new: str) -> Path:
     ('not_measured = "warn"', 'not_measured = "maybe"', "not_measured must be"),
     ("[areas]", "[area]", "unknown table [area]"),
     ("regression = { relative = 0.10, absolute = 2.0 }", "regression = { relative = -1 }", "regression relative"),
-    ("blocks = false", "blocks = false\nreason = \"x\"\n#", "needs a reason"),
 ])
 def test_a_malformed_gates_file_is_one_line_naming_the_file_and_row(tmp_path, old, new, said):
-    if new.startswith("blocks = false\nreason"):
-        text = SHIPPED.read_text()
-        start = text.index("[rows.maintainability]")
-        end = text.index("[rows.unexplained_differences]")
-        path = tmp_path / "scorecard.toml"
-        path.write_text(text[:start] + '[rows.maintainability]\ntarget = "> 80"\nblocks = false\nreason = "x"\n\n'
-                        + text[end:])
-    else:
-        path = _gates_with(tmp_path, old, new)
+    path = _gates_with(tmp_path, old, new)
     with pytest.raises(ScorecardInputError) as caught:
         load_gates(path, ROW_IDS)
     message = str(caught.value)
     assert said in message and str(path) in message and "\n" not in message
+
+
+def test_a_row_that_does_not_block_must_say_why(tmp_path):
+    text = SHIPPED.read_text()
+    start, end = text.index("[rows.maintainability]"), text.index("[rows.unexplained_differences]")
+    path = tmp_path / "scorecard.toml"
+    path.write_text(text[:start] + '[rows.maintainability]\ntarget = "> 80"\nblocks = false\nreason = "x"\n\n'
+                    + text[end:])
+    with pytest.raises(ScorecardInputError, match=r"\[rows.maintainability\]: a row that does not block needs a "
+                                                  r"reason") as caught:
+        load_gates(path, ROW_IDS)
+    assert str(path) in str(caught.value)
 
 
 def test_a_row_the_page_does_not_have_is_refused(tmp_path):
